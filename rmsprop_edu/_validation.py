@@ -1,0 +1,101 @@
+"""The one place that turns a bad hyperparameter into a clear message.
+
+Every optimizer validates through these helpers, so that every message has the
+same form: ``rho must be in [0, 1), got 1.5``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+
+def _describe(value: object) -> str:
+    return repr(value)
+
+
+def check_real(name: str, value: object) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {_describe(value)}")
+    as_float = float(value)
+    if not math.isfinite(as_float):
+        raise ValueError(f"{name} must be finite, got {_describe(value)}")
+    return as_float
+
+
+def check_range(
+    name: str,
+    value: object,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = True,
+) -> float:
+    """Check that ``low <= value < high`` (brackets chosen by ``low_open``/``high_open``).
+
+    >>> check_range("rho", 1.5, 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rho must be in [0, 1), got 1.5
+    """
+    as_float = check_real(name, value)
+    too_low = as_float <= low if low_open else as_float < low
+    too_high = as_float >= high if high_open else as_float > high
+    if too_low or too_high:
+        raise ValueError(f"{name} must be in {interval(low, high, low_open, high_open)}, got {_describe(value)}")
+    return as_float
+
+
+def interval(low: float, high: float, low_open: bool = False, high_open: bool = True) -> str:
+    """Write an interval the way a maths textbook does: ``[0, 1)``, ``[0, inf)``."""
+
+    def fmt(x: float) -> str:
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return f"{x:g}"
+
+    left = "(" if low_open or math.isinf(low) else "["
+    right = ")" if high_open or math.isinf(high) else "]"
+    return f"{left}{fmt(low)}, {fmt(high)}{right}"
+
+
+def check_nonnegative(name: str, value: object) -> float:
+    return check_range(name, value, 0.0, math.inf)
+
+
+def check_unit_interval(name: str, value: object) -> float:
+    """Decay rates and momenta: ``[0, 1)``."""
+    return check_range(name, value, 0.0, 1.0)
+
+
+def check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {_describe(value)}")
+    return value
+
+
+def check_betas(name: str, value: object) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2) with each in [0, 1), got {_describe(value)}")
+    beta1 = check_unit_interval(f"{name}[0]", value[0])
+    beta2 = check_unit_interval(f"{name}[1]", value[1])
+    return beta1, beta2
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}")
+    return str(value)
+
+
+def check_known_keys(what: str, given: object, allowed: Sequence[str]) -> None:
+    """Refuse keyword arguments that the receiver does not know (typos are errors)."""
+    unknown = sorted(set(given) - set(allowed))  # type: ignore[call-overload]
+    if unknown:
+        raise ValueError(
+            f"{what} got unknown argument{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )

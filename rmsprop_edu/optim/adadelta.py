@@ -1,0 +1,76 @@
+"""Adadelta: RMSProp whose learning rate is a running RMS of past updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_bool, check_nonnegative, check_unit_interval
+from .base import Group, Optimizer, State
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler, 2012), with torch.optim.Adadelta's semantics and defaults.
+
+    Algorithm (one step, element-wise)::
+
+        g <- -g                              if maximize
+        g <- g + weight_decay*theta          (L2 penalty)
+        v <- rho*v + (1 - rho)*g^2                           square_avg
+        r <- sqrt(u + eps) / sqrt(v + eps)                   delta_ratio, eps INSIDE both roots
+        dx <- r*g
+        u <- rho*u + (1 - rho)*dx^2                          acc_delta
+        theta <- theta - lr*dx
+
+    Zeiler's "units" argument: ``r`` has the units of theta divided by the units
+    of g, so ``dx`` has the units of theta, as a Newton step does; ``lr`` (1.0 by
+    default) is a plain multiplier that the paper does not have.
+
+    Effective learning rate: ``lr * r = lr * RMS[dx]_{t-1} / RMS[g]_t``, stored
+    as ``delta_ratio`` because ``u`` has moved on by the time anyone asks.
+
+    Args:
+        lr: in [0, inf). Default 1.0.
+        rho: decay of both averages, in [0, 1). Default 0.9.
+        eps: in [0, inf). Default 1e-6.
+        weight_decay: L2 coefficient, in [0, inf). Default 0.
+        maximize: ascend instead of descend.
+
+    Reference: Zeiler (2012), "ADADELTA: an adaptive learning rate method",
+    arXiv:1212.5701.
+    """
+
+    defaults = {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False}
+    checks = {
+        "lr": check_nonnegative,
+        "rho": check_unit_interval,
+        "eps": check_nonnegative,
+        "weight_decay": check_nonnegative,
+        "maximize": check_bool,
+    }
+    state_names = ("square_avg", "acc_delta", "delta_ratio")
+    n_scratch = 2
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        rho, eps = group["rho"], group["eps"]
+        v, u, r, t = state["square_avg"], state["acc_delta"], state["delta_ratio"], scratch[0]
+        v *= rho
+        np.multiply(grad, grad, out=t)
+        t *= 1.0 - rho
+        v += t  # v <- rho*v + (1-rho)*g^2
+        np.add(u, eps, out=r)
+        np.sqrt(r, out=r)
+        np.add(v, eps, out=t)
+        np.sqrt(t, out=t)
+        r /= t  # r <- sqrt(u + eps) / sqrt(v + eps)
+        np.multiply(r, grad, out=t)  # dx <- r*g
+        u *= rho
+        dx_squared = np.multiply(t, t, out=scratch[1])
+        dx_squared *= 1.0 - rho
+        u += dx_squared  # u <- rho*u + (1-rho)*dx^2
+        t *= group["lr"]
+        param -= t  # theta <- theta - lr*dx
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        np.multiply(state["delta_ratio"], group["lr"], out=out)  # lr * r

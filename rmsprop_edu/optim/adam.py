@@ -1,0 +1,123 @@
+"""Adam and AdamW: momentum + RMSProp scaling + bias correction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_betas, check_bool, check_nonnegative
+from .base import Group, Optimizer, State
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015), with torch.optim.Adam's semantics and defaults.
+
+    Algorithm (one step, element-wise; ``t`` is the step count)::
+
+        g <- -g                              if maximize
+        g <- g + weight_decay*theta          (L2 penalty, coupled: see AdamW)
+        m <- beta1*m + (1 - beta1)*g         exp_avg (momentum)
+        v <- beta2*v + (1 - beta2)*g^2       exp_avg_sq (RMSProp's average)
+        v_max <- max(v_max, v)               only if amsgrad; then v_max replaces v below
+        m_hat <- m / (1 - beta1^t)           bias corrections
+        d <- sqrt(v) / sqrt(1 - beta2^t) + eps      = sqrt(v_hat) + eps, eps OUTSIDE the root
+        theta <- theta - lr * m_hat / d
+
+    Three pieces: momentum (``m``), RMSProp's per-coordinate scaling (``v``), and
+    bias correction (both averages start at 0, so early averages are too small by
+    the factors 1 - beta^t). With beta1 = 0 it *is* RMSProp(rho=beta2,
+    bias_correction=True).
+
+    Effective learning rate: ``lr / d = lr / (sqrt(v_hat) + eps)``, the multiplier
+    applied to the direction ``m_hat``.
+
+    Args:
+        lr: in [0, inf). Default 1e-3.
+        betas: (beta1, beta2), each in [0, 1). Default (0.9, 0.999).
+        eps: in [0, inf). Default 1e-8.
+        weight_decay: L2 coefficient added to the gradient, in [0, inf). Default 0.
+        amsgrad: use the running maximum of ``v`` (Reddi, Kale & Kumar, 2018).
+        maximize: ascend instead of descend.
+
+    Reference: Kingma & Ba (2015), "Adam: a method for stochastic optimization", ICLR.
+    """
+
+    defaults = {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": False,
+        "maximize": False,
+    }
+    checks = {
+        "lr": check_nonnegative,
+        "betas": check_betas,
+        "eps": check_nonnegative,
+        "weight_decay": check_nonnegative,
+        "amsgrad": check_bool,
+        "maximize": check_bool,
+    }
+    state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def needed_state(self, group: Group) -> tuple[str, ...]:
+        return ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * group["amsgrad"]
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        beta1, beta2 = group["betas"]
+        m, v, d = state["exp_avg"], state["exp_avg_sq"], scratch[0]
+        m *= beta1
+        np.multiply(grad, 1.0 - beta1, out=d)
+        m += d  # m <- beta1*m + (1-beta1)*g
+        v *= beta2
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - beta2
+        v += d  # v <- beta2*v + (1-beta2)*g^2
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)
+        self._denominator(state, group, out=d)  # d <- sqrt(v_hat) + eps
+        np.divide(m, d, out=d)
+        d *= group["lr"] / (1.0 - beta1 ** state["step"])
+        param -= d  # theta <- theta - lr * m_hat / d
+
+    @staticmethod
+    def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """out <- sqrt(v) / sqrt(1 - beta2^t) + eps (v_max instead of v with amsgrad)."""
+        v = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
+        np.sqrt(v, out=out)
+        out /= math.sqrt(1.0 - group["betas"][1] ** state["step"])
+        out += group["eps"]
+        return out
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        self._denominator(state, group, out=out)
+        np.divide(group["lr"], out, out=out)  # lr / (sqrt(v_hat) + eps)
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter, 2019): Adam with *decoupled* weight decay.
+
+    Algorithm: first ``theta <- theta * (1 - lr*weight_decay)``, then exactly
+    Adam's step with the raw gradient (no L2 term inside ``m`` and ``v``). With
+    coupled L2 (Adam's weight_decay) the decay is divided by sqrt(v_hat) like
+    the gradient, so coordinates with large gradients are barely regularised;
+    decoupling makes every weight shrink by the same factor.
+
+    Defaults are Adam's except ``weight_decay=1e-2`` (torch.optim.AdamW).
+    Effective learning rate: as Adam's (the decay factor is not included).
+
+    Reference: Loshchilov & Hutter (2019), "Decoupled weight decay
+    regularization", ICLR.
+    """
+
+    defaults = {**Adam.defaults, "weight_decay": 1e-2}
+    coupled_weight_decay = False
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
+        super().update(param, grad, state, group, scratch)

@@ -1,0 +1,469 @@
+"""The optimizer base class: all the plumbing, none of the maths.
+
+A subclass declares its hyperparameters (``defaults`` and ``checks``), the names
+of its per-parameter state arrays (``state_names``), and writes two short
+methods:
+
+* ``update(param, grad, state, group, scratch)``: one in-place update of one
+  (piece of a) parameter, written as the paper writes it;
+* ``effective_lr_from_state(state, group, out)``: the element-wise multiplier
+  that update applied to the direction it stepped along.
+
+The base class does everything else, identically for every optimizer:
+
+* parameter groups (``{"params": [...], "lr": ...}``) whose keys override the
+  defaults, validated by one helper with one message format;
+* skipping parameters whose ``.grad`` is ``None``;
+* checking every gradient (shape, dtype, finiteness) and every hyperparameter
+  **before** anything is modified, so that a failed ``step()`` leaves the
+  parameters and the state exactly as they were;
+* the per-parameter step counter ``state["step"]``;
+* ``maximize`` (the gradient's sign is flipped) and coupled L2 weight decay
+  (``g <- g + weight_decay * theta``), applied to a scratch copy so that
+  ``param.grad`` is never modified;
+* cache-sized chunking: large parameters are updated a block at a time, so the
+  many small in-place passes of an update stay in cache (see ``chunk_size``);
+* ``state_dict``/``load_state_dict`` and ``save``/``load`` (``.npz``, no pickle).
+
+Scratch memory: each optimizer keeps ``(1 + n_scratch)`` scratch vectors of
+``chunk_size`` elements per dtype it has seen, however large the model is; a
+parameter whose ``.data`` is not C-contiguous is updated in one piece with
+scratch arrays allocated for that step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._validation import check_bool, check_known_keys, check_nonnegative
+from ..parameter import Parameter
+
+FORMAT_VERSION = 1
+
+Check = Callable[[str, Any], Any]
+State = dict[str, Any]
+Group = dict[str, Any]
+
+
+class Optimizer:
+    """Base class of every optimizer in :mod:`rmsprop_edu.optim`.
+
+    Args:
+        params: an iterable of :class:`~rmsprop_edu.Parameter`, or a list of dicts
+            ``{"params": [...], **overrides}`` (parameter groups).
+        **hyperparameters: values that replace the class ``defaults``. Unknown
+            names are errors.
+    """
+
+    #: hyperparameter name -> default value (torch.optim's, unless documented).
+    defaults: dict[str, Any] = {}
+    #: hyperparameter name -> validator ``check(name, value) -> normalised value``.
+    checks: ClassVar[dict[str, Check]] = {}
+    #: names of every per-element state array the optimizer may keep, each shaped
+    #: like the parameter; ``needed_state(group)`` says which a group's settings use.
+    state_names: ClassVar[tuple[str, ...]] = ()
+    #: names of per-parameter scalar state (besides ``step``), updated in ``begin_step``.
+    scalar_state_names: ClassVar[tuple[str, ...]] = ()
+    #: how many scratch vectors ``update`` needs.
+    n_scratch: ClassVar[int] = 1
+    #: if True the base class adds ``weight_decay * theta`` to the gradient (L2);
+    #: decoupled optimizers (AdamW) set it False and decay the weights themselves.
+    coupled_weight_decay: ClassVar[bool] = True
+    #: elements per block; a block of every array an update touches fits in L2 cache.
+    chunk_size: ClassVar[int] = 1 << 14
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = set(cls.defaults) - set(cls.checks)
+        if missing:
+            raise TypeError(f"{cls.__name__}: every hyperparameter needs a check; missing {sorted(missing)}")
+
+    def __init__(self, params: Iterable[Parameter] | Iterable[Mapping[str, Any]], **hyperparameters: Any) -> None:
+        name = type(self).__name__
+        check_known_keys(f"{name}()", hyperparameters, list(type(self).defaults))
+        self.defaults = self._checked({**type(self).defaults, **hyperparameters})
+        self.param_groups: list[Group] = []
+        self.state: dict[Parameter, State] = {}
+        self._applied: dict[int, Group] = {}
+        self._scratch: dict[np.dtype, list[np.ndarray]] = {}
+
+        items: list[Any] = list(params)
+        if not items:
+            raise ValueError(f"{name}() got an empty parameter list")
+        if all(isinstance(p, Mapping) for p in items):
+            for group in items:
+                self.add_param_group(group)
+        elif all(isinstance(p, Parameter) for p in items):
+            self.add_param_group({"params": items})
+        else:
+            bad = next(p for p in items if not isinstance(p, (Parameter, Mapping)))
+            raise TypeError(f"{name}() params must be Parameters or parameter-group dicts, got {type(bad).__name__}")
+
+    # ------------------------------------------------------------------ groups
+    def _checked(self, hyper: Mapping[str, Any]) -> Group:
+        """Validate every hyperparameter with the shared helpers; return normalised values."""
+        out = {key: self.checks.get(key, _no_check)(key, value) for key, value in hyper.items()}
+        self.check_consistency(out)
+        return out
+
+    def check_consistency(self, group: Group) -> None:
+        """Constraints between hyperparameters (override; e.g. nesterov needs momentum)."""
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults."""
+        if "params" not in group:
+            raise ValueError("a parameter group needs a 'params' entry")
+        check_known_keys(f"{type(self).__name__} parameter group", group, ["params", *self.defaults])
+        params = group["params"]
+        params = [params] if isinstance(params, Parameter) else list(params)
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"parameter groups hold Parameters, got {type(p).__name__}")
+        seen = {p for g in self.param_groups for p in g["params"]}
+        if len(set(params)) != len(params) or seen.intersection(params):
+            raise ValueError("a Parameter appears more than once among the parameter groups")
+        hyper = self._checked({**self.defaults, **{k: v for k, v in group.items() if k != "params"}})
+        self.param_groups.append({"params": params, **hyper})
+
+    def _params(self) -> list[Parameter]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    # ------------------------------------------------------------- subclass API
+    def needed_state(self, group: Group) -> tuple[str, ...]:
+        """The state arrays these settings use (override: e.g. a momentum buffer only
+        when momentum > 0). Default: all of ``state_names``."""
+        return self.state_names
+
+    def init_state(self, param: Parameter, group: Group) -> State:
+        """Fresh state for ``param``: zeros for each needed array (override to change)."""
+        return {name: np.zeros_like(param.data) for name in self.needed_state(group)}
+
+    def begin_step(self, state: State, group: Group) -> None:
+        """Once per parameter per step, after ``state["step"]`` is incremented and before
+        ``update``: advance scalar state (override where needed, e.g. NAdam)."""
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        """Update ``param`` in place. ``grad`` already has maximize and L2 decay applied and
+        must not be modified; ``state`` holds views of the state arrays (same shape as
+        ``param``), ``"step"`` and the scalar state; ``scratch`` holds ``n_scratch``
+        arrays of ``param``'s shape and dtype, free to overwrite."""
+        raise NotImplementedError
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write the element-wise multiplier of the most recent step into ``out``."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every gradient (``None``, as torch does), or zero them in place."""
+        for p in self._params():
+            p.zero_grad(set_to_none)
+
+    def _label(self, p: Parameter) -> str:
+        index = self._params().index(p)
+        return f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
+
+    def _check_grad(self, p: Parameter) -> None:
+        data, grad = p.data, p.grad
+        if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
+            raise TypeError(
+                f"{self._label(p)} must hold a floating-point ndarray, got {getattr(data, 'dtype', type(data))}"
+            )
+        if not isinstance(grad, np.ndarray):
+            raise TypeError(f"{self._label(p)}: .grad must be an ndarray or None, got {type(grad).__name__}")
+        if grad.shape != data.shape:
+            raise ValueError(
+                f"{self._label(p)}: gradient shape {grad.shape} does not match parameter shape {data.shape}"
+            )
+        if grad.dtype != data.dtype:
+            raise TypeError(
+                f"{self._label(p)}: gradient dtype {grad.dtype} does not match parameter dtype {data.dtype}"
+            )
+        if not np.isfinite(grad).all():
+            bad = int(np.size(grad) - np.count_nonzero(np.isfinite(grad)))
+            raise FloatingPointError(
+                f"{self._label(p)}: gradient has {bad} non-finite value(s) (nan or inf); "
+                "nothing was updated. Try a smaller learning rate or gradient clipping."
+            )
+        state = self.state.get(p)
+        if state is not None:
+            for key in self.state_names:
+                if key in state and state[key].shape != data.shape:
+                    raise ValueError(
+                        f"{self._label(p)}: shape {data.shape} no longer matches its state {state[key].shape}"
+                    )
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient; skip those whose ``.grad`` is None.
+
+        All hyperparameters and gradients are checked first; if anything is wrong a
+        clear error is raised and nothing has been modified.
+        """
+        todo: list[tuple[Group, Parameter]] = []
+        checked: list[Group] = []
+        for group in self.param_groups:
+            checked.append(self._checked({k: v for k, v in group.items() if k != "params"}))
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._check_grad(p)
+                    todo.append((checked[-1], p))
+        for index, (group, hyper) in enumerate(zip(self.param_groups, checked, strict=True)):
+            group.update(hyper)
+            self._applied[index] = hyper
+        for hyper, p in todo:
+            state = self.state.get(p)
+            if state is None:
+                state = {"step": 0, **self.init_state(p, hyper)}
+                self.state[p] = state
+            elif any(name not in state for name in self.needed_state(hyper)):
+                # a setting changed between steps (momentum switched on, say)
+                fresh = self.init_state(p, hyper)
+                state.update({k: v for k, v in fresh.items() if k not in state})
+            state["step"] += 1
+            self.begin_step(state, hyper)
+            self._apply(p, state, hyper)
+
+    def _grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
+        """g <- (-g if maximize) + weight_decay * theta, without touching ``param.grad``."""
+        maximize = group.get("maximize", False)
+        decay = group.get("weight_decay", 0.0) if self.coupled_weight_decay else 0.0
+        if not maximize and decay == 0.0:
+            return grad
+        if decay == 0.0:
+            return np.negative(grad, out=out)
+        np.multiply(param, decay, out=out)  # out <- weight_decay * theta
+        if maximize:
+            out -= grad  # g <- -g + wd*theta
+        else:
+            out += grad  # g <- g + wd*theta
+        return out
+
+    def _scratch_for(self, dtype: np.dtype) -> list[np.ndarray]:
+        if dtype not in self._scratch:
+            self._scratch[dtype] = [np.empty(self.chunk_size, dtype=dtype) for _ in range(1 + self.n_scratch)]
+        return self._scratch[dtype]
+
+    def _apply(self, p: Parameter, state: State, group: Group) -> None:
+        data, grad = p.data, p.grad
+        assert grad is not None
+        arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+        scalars = {k: v for k, v in state.items() if k not in arrays}
+        if not data.flags.c_contiguous:
+            scratch = [np.empty_like(data) for _ in range(1 + self.n_scratch)]
+            g = self._grad_with_decay(data, grad, group, scratch[0])
+            self.update(data, g, state, group, scratch[1:])
+            return
+        flat_data = data.reshape(-1)
+        flat_grad = grad.reshape(-1) if grad.flags.c_contiguous else np.ravel(grad)
+        flat_state = {k: v.reshape(-1) for k, v in arrays.items()}
+        buffers = self._scratch_for(data.dtype)
+        n = flat_data.size
+        for start in range(0, n, self.chunk_size):
+            stop = min(start + self.chunk_size, n)
+            block = slice(start, stop)
+            scratch = [b[: stop - start] for b in buffers]
+            views = {**scalars, **{k: v[block] for k, v in flat_state.items()}}
+            g = self._grad_with_decay(flat_data[block], flat_grad[block], group, scratch[0])
+            self.update(flat_data[block], g, views, group, scratch[1:])
+
+    # ----------------------------------------------------- effective learning rate
+    def effective_lr(self, p: Parameter) -> np.ndarray:
+        """The element-wise multiplier the most recent step applied to ``p``'s direction.
+
+        Returns an array shaped like ``p.data`` (same dtype). Before ``p``'s first
+        step it is all NaN: no step has been applied yet. Each optimizer's
+        docstring gives its definition. The hyperparameters used are those of the
+        most recent ``step()`` (changing ``lr`` afterwards does not change it).
+        """
+        state = self.state.get(p)
+        out = np.full(p.data.shape, np.nan, dtype=p.data.dtype)
+        if state is None or state["step"] == 0:
+            return out
+        for index, group in enumerate(self.param_groups):
+            if any(q is p for q in group["params"]):
+                hyper = self._applied.get(index, group)
+                self.effective_lr_from_state(state, hyper, out)
+                return out
+        raise ValueError(f"{p!r} is not managed by this optimizer")
+
+    # ---------------------------------------------------------------- state I/O
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot made of plain Python scalars, lists, dicts and NumPy arrays (copies).
+
+        Parameters are referred to by their position across the groups, as torch does.
+        """
+        index = {p: i for i, p in enumerate(self._params())}
+        groups = []
+        for group in self.param_groups:
+            hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items() if k != "params"}
+            groups.append({**hyper, "params": [index[p] for p in group["params"]]})
+        state = {
+            index[p]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if p in index
+        }
+        return {
+            "format_version": FORMAT_VERSION,
+            "optimizer": type(self).__name__,
+            "param_groups": groups,
+            "state": state,
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a snapshot from :meth:`state_dict`. Everything is checked first; on any
+        error a ``ValueError`` says what is wrong and the optimizer is left untouched."""
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise ValueError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+        expected = {"format_version", "optimizer", "param_groups", "state"}
+        if set(state_dict) != expected:
+            raise ValueError(f"state_dict keys must be {sorted(expected)}, got {sorted(map(str, state_dict))}")
+        if state_dict["format_version"] != FORMAT_VERSION:
+            raise ValueError(
+                f"state_dict format_version must be {FORMAT_VERSION}, got {state_dict['format_version']!r}"
+            )
+        if state_dict["optimizer"] != name:
+            raise ValueError(f"state_dict was saved by {state_dict['optimizer']!r}, cannot load it into {name}")
+        groups = state_dict["param_groups"]
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            n = len(groups) if isinstance(groups, list) else groups
+            raise ValueError(f"state_dict has {n} parameter groups, this optimizer has {len(self.param_groups)}")
+        params = self._params()
+        new_groups = []
+        position = 0
+        for gi, (saved, group) in enumerate(zip(groups, self.param_groups, strict=True)):
+            if not isinstance(saved, Mapping) or set(saved) != {"params", *self.defaults}:
+                raise ValueError(f"state_dict parameter group {gi} must have keys params, {', '.join(self.defaults)}")
+            want = list(range(position, position + len(group["params"])))
+            if list(saved["params"]) != want:
+                raise ValueError(
+                    f"state_dict parameter group {gi} refers to parameters {list(saved['params'])}, expected {want}"
+                )
+            position += len(want)
+            new_groups.append(self._checked({k: v for k, v in saved.items() if k != "params"}))
+        new_state: dict[Parameter, State] = {}
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, Mapping):
+            raise ValueError("state_dict['state'] must be a mapping from parameter index to state")
+        for key, entry in saved_state.items():
+            if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < len(params):
+                raise ValueError(
+                    f"state_dict state refers to parameter {key!r}; valid indices are 0..{len(params) - 1}"
+                )
+            owner = next(i for i, g in enumerate(self.param_groups) if any(q is params[int(key)] for q in g["params"]))
+            new_state[params[int(key)]] = self._checked_state(params[int(key)], int(key), entry, new_groups[owner])
+        for group, hyper in zip(self.param_groups, new_groups, strict=True):
+            group.update(hyper)
+        self._applied = dict(enumerate(new_groups))
+        self.state = new_state
+
+    def _checked_state(self, p: Parameter, index: int, entry: Any, group: Group) -> State:
+        where = f"state of parameter {index}"
+        keys = {"step", *self.scalar_state_names, *self.needed_state(group)}
+        allowed = keys | set(self.state_names)
+        if not isinstance(entry, Mapping) or not keys <= set(entry) <= allowed:
+            got = sorted(entry) if isinstance(entry, Mapping) else type(entry).__name__
+            raise ValueError(
+                f"{where} must have keys {sorted(keys)} (and optionally {sorted(allowed - keys)}), got {got}"
+            )
+        step = entry["step"]
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise ValueError(f"{where}: step must be a whole number >= 0, got {step!r}")
+        out: State = {"step": int(step)}
+        for key in self.scalar_state_names:
+            value = entry[key]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.floating, np.integer))
+                or not math.isfinite(value)
+            ):
+                raise ValueError(f"{where}: {key} must be a finite number, got {value!r}")
+            out[key] = float(value)
+        for key in sorted(set(entry) & set(self.state_names)):
+            array = entry[key]
+            if not isinstance(array, np.ndarray) or array.shape != p.data.shape or array.dtype != p.data.dtype:
+                got = f"{array.shape} {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+                raise ValueError(
+                    f"{where}: {key} must be an array of shape {p.data.shape} and dtype {p.data.dtype}, got {got}"
+                )
+            if not np.isfinite(array).all():
+                raise ValueError(f"{where}: {key} contains non-finite values")
+            out[key] = np.array(array, copy=True, order="C")
+        return out
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`state_dict` to a ``.npz`` file (JSON metadata + arrays, no pickle).
+
+        The file is written to a temporary name first and then renamed, so an
+        interrupted save never leaves a half-written file under ``path``.
+        """
+        sd = self.state_dict()
+        arrays: dict[str, np.ndarray] = {}
+        meta_state: dict[str, dict[str, Any]] = {}
+        for index, entry in sd["state"].items():
+            meta_state[str(index)] = {k: v for k, v in entry.items() if not isinstance(v, np.ndarray)}
+            for key, value in entry.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"state/{index}/{key}"] = value
+        meta = {k: sd[k] for k in ("format_version", "optimizer", "param_groups")} | {"state": meta_state}
+        target = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(target))
+        handle, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as f:
+                arrays["__meta__"] = np.array(json.dumps(meta))
+                np.savez(f, **arrays)  # type: ignore[arg-type]
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Restore from a file written by :meth:`save`; a missing, foreign or corrupted
+        file raises ``ValueError`` and leaves the optimizer untouched."""
+        try:
+            with np.load(os.fspath(path), allow_pickle=False) as npz:
+                meta = json.loads(str(npz["__meta__"]))
+                arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
+        except (OSError, KeyError, ValueError, json.JSONDecodeError, EOFError) as error:
+            raise ValueError(f"could not read optimizer state from {os.fspath(path)!r}: {error}") from error
+        if not isinstance(meta, dict) or not isinstance(meta.get("state"), dict):
+            raise ValueError(f"{os.fspath(path)!r} is not an rmsprop_edu optimizer file")
+        state: dict[int, State] = {}
+        for index, scalars in meta["state"].items():
+            entry = dict(scalars)
+            for key in self.state_names:
+                name = f"state/{index}/{key}"
+                if name in arrays:
+                    entry[key] = arrays.pop(name)
+            state[int(index)] = entry
+        if arrays:
+            raise ValueError(f"{os.fspath(path)!r} holds arrays this optimizer does not use: {sorted(arrays)}")
+        meta["state"] = state
+        self.load_state_dict(meta)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"  group {i}: {len(group['params'])} parameter(s)")
+            lines += [f"    {k}: {v}" for k, v in group.items() if k != "params"]
+        return "\n".join([*lines, ")"])
+
+
+def _no_check(name: str, value: Any) -> Any:
+    return value
+
+
+# The validators that optimizers share, re-exported for subclass authors.
+NONNEGATIVE: Check = check_nonnegative
+BOOL: Check = check_bool

@@ -1,0 +1,106 @@
+"""NAdam: Adam with Nesterov momentum and a momentum schedule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_betas, check_bool, check_nonnegative
+from ..parameter import Parameter
+from .base import Group, Optimizer, State
+
+
+class NAdam(Optimizer):
+    r"""NAdam (Dozat, 2016), with torch.optim.NAdam's semantics and defaults.
+
+    Algorithm (one step, element-wise; ``t`` is the step count, ``psi`` the
+    momentum_decay)::
+
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty)
+        mu_t <- beta1*(1 - 0.5*0.96^(t*psi))          momentum schedule
+        mu_{t+1} <- beta1*(1 - 0.5*0.96^((t+1)*psi))
+        P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1
+        m <- beta1*m + (1 - beta1)*g
+        v <- beta2*v + (1 - beta2)*g^2
+        d <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root
+        theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/d
+                       - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/d
+
+    The two terms are the Nesterov look-ahead: the current gradient plus the
+    momentum that the *next* step will apply.
+
+    Effective learning rate: ``lr / d``, the multiplier applied to the
+    look-ahead direction ``(1 - mu_t)/(1 - P_t)*g + mu_{t+1}/(1 - P_t*mu_{t+1})*m``.
+
+    Args:
+        lr: in [0, inf). Default 2e-3.
+        betas: each in [0, 1). Default (0.9, 0.999).
+        eps: in [0, inf). Default 1e-8.
+        weight_decay: in [0, inf). Default 0.
+        momentum_decay: psi, in [0, inf). Default 4e-3.
+        maximize: ascend instead of descend.
+
+    Reference: Dozat (2016), "Incorporating Nesterov momentum into Adam", ICLR workshop.
+    """
+
+    defaults = {
+        "lr": 2e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum_decay": 4e-3,
+        "maximize": False,
+    }
+    checks = {
+        "lr": check_nonnegative,
+        "betas": check_betas,
+        "eps": check_nonnegative,
+        "weight_decay": check_nonnegative,
+        "momentum_decay": check_nonnegative,
+        "maximize": check_bool,
+    }
+    state_names = ("exp_avg", "exp_avg_sq")
+    scalar_state_names = ("mu_product",)
+    n_scratch = 2
+
+    def init_state(self, param: Parameter, group: Group) -> State:
+        return {**super().init_state(param, group), "mu_product": 1.0}
+
+    @staticmethod
+    def _mu(group: Group, t: int) -> float:
+        return group["betas"][0] * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
+
+    def begin_step(self, state: State, group: Group) -> None:
+        state["mu_product"] *= self._mu(group, state["step"])  # P_t <- P_{t-1}*mu_t
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        beta1, beta2 = group["betas"]
+        lr, t, product = group["lr"], state["step"], state["mu_product"]
+        mu, mu_next = self._mu(group, t), self._mu(group, t + 1)
+        m, v, d, tmp = state["exp_avg"], state["exp_avg_sq"], scratch[0], scratch[1]
+        m *= beta1
+        np.multiply(grad, 1.0 - beta1, out=d)
+        m += d  # m <- beta1*m + (1-beta1)*g
+        v *= beta2
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - beta2
+        v += d  # v <- beta2*v + (1-beta2)*g^2
+        self._denominator(state, group, out=d)  # d <- sqrt(v_hat) + eps
+        np.divide(grad, d, out=tmp)
+        tmp *= lr * (1.0 - mu) / (1.0 - product)
+        param -= tmp  # theta <- theta - lr*(1-mu_t)/(1-P_t) * g/d
+        np.divide(m, d, out=tmp)
+        tmp *= lr * mu_next / (1.0 - product * mu_next)
+        param -= tmp  # theta <- theta - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/d
+
+    @staticmethod
+    def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
+        np.sqrt(out, out=out)
+        out += group["eps"]  # d <- sqrt(v / (1 - beta2^t)) + eps
+        return out
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        self._denominator(state, group, out=out)
+        np.divide(group["lr"], out, out=out)  # lr / d

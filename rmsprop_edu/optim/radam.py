@@ -1,0 +1,99 @@
+"""RAdam: Adam whose adaptive step is switched on gradually, when v can be trusted."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_betas, check_bool, check_nonnegative
+from .base import Group, Optimizer, State
+
+
+class RAdam(Optimizer):
+    r"""Rectified Adam (Liu et al., 2020), with torch.optim.RAdam's semantics and defaults.
+
+    Algorithm (one step, element-wise; ``t`` is the step count)::
+
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty)
+        m <- beta1*m + (1 - beta1)*g ;  m_hat <- m / (1 - beta1^t)
+        v <- beta2*v + (1 - beta2)*g^2
+        rho_inf <- 2/(1 - beta2) - 1
+        rho_t <- rho_inf - 2*t*beta2^t / (1 - beta2^t)       length of the approximated SMA
+        if rho_t > 5:                                         v's variance is tractable
+            r_t <- sqrt((rho_t - 4)(rho_t - 2)rho_inf / ((rho_inf - 4)(rho_inf - 2)rho_t))
+            d <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction
+            theta <- theta - lr * r_t * m_hat / d
+        else:                                                 warm-up: plain momentum SGD
+            theta <- theta - lr * m_hat
+
+    Effective learning rate: ``lr * r_t / d`` once rectified, ``lr`` during the
+    first steps (with the default beta2, the first 5).
+
+    Args:
+        lr: in [0, inf). Default 1e-3.
+        betas: each in [0, 1). Default (0.9, 0.999).
+        eps: in [0, inf). Default 1e-8.
+        weight_decay: in [0, inf). Default 0.
+        maximize: ascend instead of descend.
+
+    Reference: Liu et al. (2020), "On the variance of the adaptive learning rate
+    and beyond", ICLR.
+    """
+
+    defaults = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "maximize": False}
+    checks = {
+        "lr": check_nonnegative,
+        "betas": check_betas,
+        "eps": check_nonnegative,
+        "weight_decay": check_nonnegative,
+        "maximize": check_bool,
+    }
+    state_names = ("exp_avg", "exp_avg_sq")
+
+    @staticmethod
+    def rectification(beta2: float, t: int) -> float | None:
+        """r_t, or None while rho_t <= 5 (the warm-up steps)."""
+        rho_inf = 2.0 / (1.0 - beta2) - 1.0
+        rho_t = rho_inf - 2.0 * t * beta2**t / (1.0 - beta2**t)
+        if rho_t <= 5.0:
+            return None
+        return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        beta1, beta2 = group["betas"]
+        m, v, d = state["exp_avg"], state["exp_avg_sq"], scratch[0]
+        m *= beta1
+        np.multiply(grad, 1.0 - beta1, out=d)
+        m += d  # m <- beta1*m + (1-beta1)*g
+        v *= beta2
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - beta2
+        v += d  # v <- beta2*v + (1-beta2)*g^2
+        step_size = group["lr"] / (1.0 - beta1 ** state["step"])  # lr / (1 - beta1^t)
+        r_t = self.rectification(beta2, state["step"])
+        if r_t is None:
+            np.multiply(m, step_size, out=d)
+            param -= d  # theta <- theta - lr*m_hat
+            return
+        self._inverse_denominator(state, group, out=d)  # d <- sqrt(1 - beta2^t) / (sqrt(v) + eps)
+        d *= m
+        d *= step_size * r_t
+        param -= d  # theta <- theta - lr*r_t*m_hat/d
+
+    @staticmethod
+    def _inverse_denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        np.sqrt(state["exp_avg_sq"], out=out)
+        out += group["eps"]
+        np.divide(math.sqrt(1.0 - group["betas"][1] ** state["step"]), out, out=out)
+        return out
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        r_t = self.rectification(group["betas"][1], state["step"])
+        if r_t is None:
+            out.fill(group["lr"])
+            return
+        self._inverse_denominator(state, group, out=out)
+        out *= group["lr"] * r_t  # lr * r_t / d

@@ -1,0 +1,198 @@
+"""RMSProp: divide the gradient by a running root-mean-square of recent gradients."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_bool, check_choice, check_nonnegative, check_unit_interval
+from ..parameter import Parameter
+from .base import Group, Optimizer, State
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp (Tieleman & Hinton, 2012), with torch.optim.RMSprop's semantics and defaults.
+
+    Algorithm (one step, element-wise; ``g`` is the gradient, ``t`` the step count)::
+
+        g <- -g                              if maximize
+        g <- g + weight_decay*theta          (L2 penalty)
+        v <- rho*v + (1 - rho)*g^2           square_avg, starts at initial_square_avg
+        gbar <- rho*gbar + (1 - rho)*g       grad_avg, only if centered
+        s <- v - gbar^2   if centered else v
+        s <- s / (1 - rho^t)                 only if bias_correction (gbar likewise)
+        d <- sqrt(s) + eps                   eps OUTSIDE the root (torch) ...
+        d <- sqrt(s + eps)                   ... or inside, if eps_in_sqrt (keras, optax, tf1)
+        if momentum > 0:
+            b <- momentum*b + g/d            lr outside the buffer (torch, optax) ...
+            b <- momentum*b + lr*g/d         ... or inside, if lr_in_momentum (keras, tf1)
+            theta <- theta - lr*b            (theta <- theta - b if lr_in_momentum)
+        else:
+            theta <- theta - lr*g/d
+
+    Effective learning rate: ``lr / d``, i.e. ``lr / (sqrt(s) + eps)`` or
+    ``lr / sqrt(s + eps)``, with ``s`` as above (centred and bias-corrected when
+    those options are on). With momentum it is the scale applied to each new
+    gradient as it enters the buffer, not the size of the step.
+
+    Notation: the decay ``rho`` is torch's ``alpha``, optax's ``decay``, Keras's
+    ``rho`` and TF1's ``decay``; we avoid ``alpha`` because papers use it for the
+    learning rate.
+
+    Args:
+        lr: step size, in [0, inf). Default 1e-2 (torch).
+        rho: decay of the squared-gradient average, in [0, 1). Default 0.99. The
+            average forgets with time constant 1/(1 - rho) steps (100) and
+            half-life ln(0.5)/ln(rho) steps (about 69).
+        eps: in [0, inf), added to the root (or inside it). Default 1e-8.
+        weight_decay: L2 coefficient, in [0, inf). Default 0.
+        momentum: in [0, 1). Default 0.
+        centered: divide by an estimate of the gradient's variance (Graves, 2013).
+        maximize: ascend instead of descend.
+        bias_correction: divide the averages by (1 - rho^t), as Adam does
+            (optax's option; default False). With it, RMSProp equals Adam with
+            beta1 = 0.
+        eps_in_sqrt: put eps inside the square root. Default False (torch).
+        initial_square_avg: the value ``v`` starts from, in [0, inf). Default 0
+            (TF1 starts from 1).
+        lr_in_momentum: accumulate ``lr*g/d`` in the momentum buffer instead of
+            ``g/d``. Default False (torch). Identical while lr is constant;
+            different as soon as a schedule changes lr.
+
+    The dialects (``RMSProp.preset(name, params, **overrides)``):
+
+    ========  ======  =====  ======  ===========  ================  ===============
+    preset    lr      rho    eps     eps placed   v starts at       lr enters
+    ========  ======  =====  ======  ===========  ================  ===============
+    pytorch   1e-2    0.99   1e-8    outside      0                 after buffer
+    keras     1e-3    0.9    1e-7    inside       0                 inside buffer
+    optax     (none)  0.9    1e-8    inside       0 (initial_scale) after buffer
+    tf1       (none)  0.9    1e-10   inside       1                 inside buffer
+    hinton    (none)  0.9    1e-8*   outside      0                 (no momentum)
+    ========  ======  =====  ======  ===========  ================  ===============
+
+    "(none)": that library has no default learning rate, so the preset asks for
+    ``lr=``. *Lecture 6e of Hinton's Coursera course gives no epsilon; 1e-8
+    outside the root is added here only so that a zero gradient gives a zero
+    step instead of 0/0.
+
+    References: Tieleman & Hinton (2012), Lecture 6.5, "Neural Networks for
+    Machine Learning"; Graves (2013), "Generating sequences with recurrent
+    neural networks" (centred variant).
+    """
+
+    defaults = {
+        "lr": 1e-2,
+        "rho": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
+        "maximize": False,
+        "bias_correction": False,
+        "eps_in_sqrt": False,
+        "initial_square_avg": 0.0,
+        "lr_in_momentum": False,
+    }
+    checks = {
+        "lr": check_nonnegative,
+        "rho": check_unit_interval,
+        "eps": check_nonnegative,
+        "weight_decay": check_nonnegative,
+        "momentum": check_unit_interval,
+        "centered": check_bool,
+        "maximize": check_bool,
+        "bias_correction": check_bool,
+        "eps_in_sqrt": check_bool,
+        "initial_square_avg": check_nonnegative,
+        "lr_in_momentum": check_bool,
+    }
+    state_names = ("square_avg", "grad_avg", "momentum_buffer")
+
+    #: name -> hyperparameters of each library's RMSProp (see the class docstring).
+    PRESETS: dict[str, dict[str, Any]] = {
+        "pytorch": {"lr": 1e-2, "rho": 0.99, "eps": 1e-8},
+        "keras": {"lr": 1e-3, "rho": 0.9, "eps": 1e-7, "eps_in_sqrt": True, "lr_in_momentum": True},
+        "optax": {"rho": 0.9, "eps": 1e-8, "eps_in_sqrt": True},
+        "tf1": {"rho": 0.9, "eps": 1e-10, "eps_in_sqrt": True, "initial_square_avg": 1.0, "lr_in_momentum": True},
+        "hinton": {"rho": 0.9, "eps": 1e-8},
+    }
+
+    @classmethod
+    def preset(cls, name: str, params: Any, **overrides: Any) -> RMSProp:
+        """RMSProp configured as library ``name`` configures it by default."""
+        check_choice("preset", name, list(cls.PRESETS))
+        settings = {**cls.PRESETS[name], **overrides}
+        if "lr" not in settings:
+            raise ValueError(f"the {name!r} preset has no default learning rate ({name} has none); pass lr=...")
+        return cls(params, **settings)
+
+    def needed_state(self, group: Group) -> tuple[str, ...]:
+        return ("square_avg",) + ("grad_avg",) * group["centered"] + ("momentum_buffer",) * (group["momentum"] > 0)
+
+    def init_state(self, param: Parameter, group: Group) -> State:
+        state = super().init_state(param, group)
+        state["square_avg"].fill(group["initial_square_avg"])  # v_0
+        return state
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        rho, lr, mu = group["rho"], group["lr"], group["momentum"]
+        v, d = state["square_avg"], scratch[0]
+        v *= rho
+        np.multiply(grad, grad, out=d)
+        d *= 1.0 - rho
+        v += d  # v <- rho*v + (1-rho)*g^2
+        if group["centered"]:
+            gbar = state["grad_avg"]
+            gbar *= rho
+            np.multiply(grad, 1.0 - rho, out=d)
+            gbar += d  # gbar <- rho*gbar + (1-rho)*g
+        self._denominator(state, group, out=d)  # d <- sqrt(s) + eps  (or sqrt(s + eps))
+        np.divide(grad, d, out=d)  # d <- g/d
+        if mu > 0:
+            b = state["momentum_buffer"]
+            b *= mu
+            if group["lr_in_momentum"]:
+                d *= lr
+                b += d  # b <- mu*b + lr*g/d
+                param -= b  # theta <- theta - b
+                return
+            b += d  # b <- mu*b + g/d
+            np.multiply(b, lr, out=d)
+        else:
+            d *= lr
+        param -= d  # theta <- theta - lr*b  (or lr*g/d)
+
+    def _denominator(self, state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """out <- sqrt(s_hat) + eps, or sqrt(s_hat + eps), with s_hat the (centred,
+        bias-corrected) average. Written as Adam writes it, sqrt(s)/sqrt(c) + eps, so
+        that RMSProp with bias_correction equals Adam with beta1 = 0 to the last bit."""
+        v = state["square_avg"]
+        c = 1.0 - group["rho"] ** state["step"] if group["bias_correction"] else 1.0
+        if group["centered"]:
+            gbar = state["grad_avg"]
+            np.multiply(gbar, gbar, out=out)
+            if c != 1.0:
+                out /= c  # gbar_hat^2 * c = gbar^2 / c
+            np.subtract(v, out, out=out)  # s <- v - gbar^2  (times c when bias-corrected)
+        else:
+            out[...] = v
+        if group["eps_in_sqrt"]:
+            if c != 1.0:
+                out /= c
+            out += group["eps"]
+            np.sqrt(out, out=out)  # d <- sqrt(s/c + eps)
+        else:
+            np.sqrt(out, out=out)
+            if c != 1.0:
+                out /= math.sqrt(c)
+            out += group["eps"]  # d <- sqrt(s)/sqrt(c) + eps
+        return out
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        self._denominator(state, group, out=out)
+        np.divide(group["lr"], out, out=out)  # lr / d

@@ -1,0 +1,96 @@
+"""Stochastic gradient descent, with heavy-ball or Nesterov momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_bool, check_nonnegative, check_range, check_unit_interval
+from .base import Group, Optimizer, State
+
+
+class SGD(Optimizer):
+    r"""Gradient descent with optional momentum (torch.optim.SGD semantics).
+
+    Algorithm (one step, element-wise; ``g`` is the gradient)::
+
+        g <- -g                      if maximize
+        g <- g + weight_decay*theta  (L2 penalty)
+        if momentum > 0:
+            b <- g                                  at the first step
+            b <- momentum*b + (1 - dampening)*g     afterwards
+            d <- g + momentum*b   if nesterov else  b
+        else:
+            d <- g
+        theta <- theta - lr*d
+
+    Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
+    (Sutskever et al. 2013 put it inside; the two agree while lr is constant).
+
+    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``d``).
+
+    Args:
+        lr: step size α, in [0, inf). Default 1e-3 (torch 2.x).
+        momentum: μ, in [0, 1). Default 0.
+        dampening: in [0, 1]. Default 0.
+        weight_decay: L2 coefficient, in [0, inf). Default 0.
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend instead of descend.
+
+    References: Polyak (1964), "Some methods of speeding up the convergence of
+    iteration methods"; Sutskever, Martens, Dahl, Hinton (2013), "On the
+    importance of initialization and momentum in deep learning".
+    """
+
+    defaults = {
+        "lr": 1e-3,
+        "momentum": 0.0,
+        "dampening": 0.0,
+        "weight_decay": 0.0,
+        "nesterov": False,
+        "maximize": False,
+    }
+    checks = {
+        "lr": check_nonnegative,
+        "momentum": check_unit_interval,
+        "dampening": lambda name, value: check_range(name, value, 0.0, 1.0, high_open=False),
+        "weight_decay": check_nonnegative,
+        "nesterov": check_bool,
+        "maximize": check_bool,
+    }
+    state_names = ("momentum_buffer",)
+
+    def needed_state(self, group: Group) -> tuple[str, ...]:
+        return ("momentum_buffer",) if group["momentum"] > 0 else ()
+
+    def check_consistency(self, group: Group) -> None:
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                "nesterov=True requires momentum > 0 and dampening = 0, "
+                f"got momentum={group['momentum']} and dampening={group['dampening']}"
+            )
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
+    ) -> None:
+        lr, mu = group["lr"], group["momentum"]
+        if mu == 0:
+            np.multiply(grad, lr, out=scratch[0])
+            param -= scratch[0]  # theta <- theta - lr*g
+            return
+        b, d = state["momentum_buffer"], scratch[0]
+        if state["step"] == 1:
+            b[...] = grad  # b <- g
+        else:
+            b *= mu
+            np.multiply(grad, 1.0 - group["dampening"], out=d)
+            b += d  # b <- mu*b + (1-dampening)*g
+        if group["nesterov"]:
+            np.multiply(b, mu, out=d)
+            d += grad  # d <- g + mu*b
+        else:
+            d[...] = b  # d <- b
+        d *= lr
+        param -= d  # theta <- theta - lr*d
+
+    def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        out.fill(group["lr"])
