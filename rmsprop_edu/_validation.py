@@ -10,6 +10,8 @@ import math
 import numbers
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def _describe(value: object) -> str:
     return repr(value)
@@ -64,6 +66,20 @@ def interval(low: float, high: float, low_open: bool = False, high_open: bool = 
 
 def check_nonnegative(name: str, value: object) -> float:
     return check_range(name, value, 0.0, math.inf)
+
+
+def check_lr(name: str, value: object) -> float | np.ndarray:
+    """A learning rate: a number in [0, inf), or a floating-point array of them.
+
+    An array gives every element of the group's parameters its own learning
+    rate (it must have their shape); sweeps use it to run many learning rates
+    in one vectorised optimizer.
+    """
+    if isinstance(value, np.ndarray):
+        if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all() or (value < 0).any():
+            raise ValueError(f"{name} given as an array must hold finite floats in [0, inf), got {value!r}")
+        return value
+    return check_nonnegative(name, value)
 
 
 def check_unit_interval(name: str, value: object) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_nonnegative, check_unit_interval
+from .._validation import check_bool, check_lr, check_nonnegative, check_unit_interval
 from .base import Group, Optimizer, State
 
 
@@ -41,7 +41,7 @@ class Adadelta(Optimizer):
 
     defaults = {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False}
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "rho": check_unit_interval,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,

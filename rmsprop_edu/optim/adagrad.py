@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_nonnegative
+from .._validation import check_bool, check_lr, check_nonnegative
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -47,7 +47,7 @@ class Adagrad(Optimizer):
         "maximize": False,
     }
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "lr_decay": check_nonnegative,
         "weight_decay": check_nonnegative,
         "initial_accumulator_value": check_nonnegative,

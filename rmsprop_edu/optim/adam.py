@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative
 from .base import Group, Optimizer, State
 
 
@@ -52,7 +52,7 @@ class Adam(Optimizer):
         "maximize": False,
     }
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "betas": check_betas,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative
 from .base import Group, Optimizer, State
 
 
@@ -35,7 +35,7 @@ class Adamax(Optimizer):
 
     defaults = {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "maximize": False}
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "betas": check_betas,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,

@@ -194,6 +194,12 @@ class Optimizer:
                 f"{self._label(p)}: gradient has {bad} non-finite value(s) (nan or inf); "
                 "nothing was updated. Try a smaller learning rate or gradient clipping."
             )
+        for group in self.param_groups:
+            lr = group["lr"] if any(q is p for q in group["params"]) else None
+            if isinstance(lr, np.ndarray) and lr.shape != data.shape:
+                raise ValueError(
+                    f"{self._label(p)}: an array lr must have the parameter's shape {data.shape}, got {lr.shape}"
+                )
         state = self.state.get(p)
         if state is not None:
             for key in self.state_names:
@@ -265,6 +271,8 @@ class Optimizer:
         flat_data = data.reshape(-1)
         flat_grad = grad.reshape(-1) if grad.flags.c_contiguous else np.ravel(grad)
         flat_state = {k: v.reshape(-1) for k, v in arrays.items()}
+        lr = group["lr"]
+        flat_lr = np.ascontiguousarray(lr).reshape(-1) if isinstance(lr, np.ndarray) else None
         buffers = self._scratch_for(data.dtype)
         n = flat_data.size
         for start in range(0, n, self.chunk_size):
@@ -272,8 +280,9 @@ class Optimizer:
             block = slice(start, stop)
             scratch = [b[: stop - start] for b in buffers]
             views = {**scalars, **{k: v[block] for k, v in flat_state.items()}}
-            g = self._grad_with_decay(flat_data[block], flat_grad[block], group, scratch[0])
-            self.update(flat_data[block], g, views, group, scratch[1:])
+            hyper = group if flat_lr is None else {**group, "lr": flat_lr[block]}
+            g = self._grad_with_decay(flat_data[block], flat_grad[block], hyper, scratch[0])
+            self.update(flat_data[block], g, views, hyper, scratch[1:])
 
     # ----------------------------------------------------- effective learning rate
     def effective_lr(self, p: Parameter) -> np.ndarray:

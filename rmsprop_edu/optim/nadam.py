@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -51,7 +51,7 @@ class NAdam(Optimizer):
         "maximize": False,
     }
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "betas": check_betas,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative
 from .base import Group, Optimizer, State
 
 
@@ -43,7 +43,7 @@ class RAdam(Optimizer):
 
     defaults = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "maximize": False}
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "betas": check_betas,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,
@@ -93,7 +93,7 @@ class RAdam(Optimizer):
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         r_t = self.rectification(group["betas"][1], state["step"])
         if r_t is None:
-            out.fill(group["lr"])
+            out[...] = group["lr"]
             return
         self._inverse_denominator(state, group, out=out)
         out *= group["lr"] * r_t  # lr * r_t / d

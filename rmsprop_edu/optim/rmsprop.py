@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_nonnegative, check_unit_interval
+from .._validation import check_bool, check_choice, check_lr, check_nonnegative, check_unit_interval
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -97,7 +97,7 @@ class RMSProp(Optimizer):
         "lr_in_momentum": False,
     }
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "rho": check_unit_interval,
         "eps": check_nonnegative,
         "weight_decay": check_nonnegative,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_nonnegative, check_range, check_unit_interval
+from .._validation import check_bool, check_lr, check_nonnegative, check_range, check_unit_interval
 from .base import Group, Optimizer, State
 
 
@@ -50,7 +50,7 @@ class SGD(Optimizer):
         "maximize": False,
     }
     checks = {
-        "lr": check_nonnegative,
+        "lr": check_lr,
         "momentum": check_unit_interval,
         "dampening": lambda name, value: check_range(name, value, 0.0, 1.0, high_open=False),
         "weight_decay": check_nonnegative,
@@ -93,4 +93,4 @@ class SGD(Optimizer):
         param -= d  # theta <- theta - lr*d
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        out.fill(group["lr"])
+        out[...] = group["lr"]
