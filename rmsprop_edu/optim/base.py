@@ -37,6 +37,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -444,20 +445,17 @@ class Optimizer:
             with np.load(os.fspath(path), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["__meta__"]))
                 arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
-        except (OSError, KeyError, ValueError, json.JSONDecodeError, EOFError) as error:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"could not read optimizer state from {os.fspath(path)!r}: {error}") from error
         if not isinstance(meta, dict) or not isinstance(meta.get("state"), dict):
             raise ValueError(f"{os.fspath(path)!r} is not an rmsprop_edu optimizer file")
-        state: dict[int, State] = {}
-        for index, scalars in meta["state"].items():
-            entry = dict(scalars)
-            for key in self.state_names:
-                name = f"state/{index}/{key}"
-                if name in arrays:
-                    entry[key] = arrays.pop(name)
-            state[int(index)] = entry
-        if arrays:
-            raise ValueError(f"{os.fspath(path)!r} holds arrays this optimizer does not use: {sorted(arrays)}")
+        try:
+            state: dict[int, State] = {int(index): dict(scalars) for index, scalars in meta["state"].items()}
+            for name, array in arrays.items():
+                _, index, key = name.split("/", 2) if name.count("/") == 2 else ("", "-1", name)
+                state[int(index)][key] = array
+        except (ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"{os.fspath(path)!r} is not a valid rmsprop_edu optimizer file ({error!r})") from error
         meta["state"] = state
         self.load_state_dict(meta)
 
