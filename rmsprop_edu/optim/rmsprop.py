@@ -171,23 +171,19 @@ class RMSProp(Optimizer):
         """out <- sqrt(s_hat) + eps, or sqrt(s_hat + eps), with s_hat the (centred,
         bias-corrected) average. Written as Adam writes it, sqrt(s)/sqrt(c) + eps, so
         that RMSProp with bias_correction equals Adam with beta1 = 0 to the last bit."""
-        v = state["square_avg"]
+        s = state["square_avg"]
         c = 1.0 - group["rho"] ** state["step"] if group["bias_correction"] else 1.0
         if group["centered"]:
             gbar = state["grad_avg"]
             np.multiply(gbar, gbar, out=out)
             if c != 1.0:
                 out /= c  # gbar_hat^2 * c = gbar^2 / c
-            np.subtract(v, out, out=out)  # s <- v - gbar^2  (times c when bias-corrected)
-        else:
-            out[...] = v
+            s = np.subtract(s, out, out=out)  # s <- v - gbar^2  (times c when bias-corrected)
         if group["eps_in_sqrt"]:
-            if c != 1.0:
-                out /= c
-            out += group["eps"]
+            np.add(s / c if c != 1.0 else s, group["eps"], out=out)
             np.sqrt(out, out=out)  # d <- sqrt(s/c + eps)
         else:
-            np.sqrt(out, out=out)
+            np.sqrt(s, out=out)
             if c != 1.0:
                 out /= math.sqrt(c)
             out += group["eps"]  # d <- sqrt(s)/sqrt(c) + eps
