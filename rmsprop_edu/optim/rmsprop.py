@@ -180,8 +180,10 @@ class RMSProp(Optimizer):
                 out /= c  # gbar_hat^2 * c = gbar^2 / c
             s = np.subtract(s, out, out=out)  # s <- v - gbar^2  (times c when bias-corrected)
         if group["eps_in_sqrt"]:
-            np.add(s / c if c != 1.0 else s, group["eps"], out=out)
-            np.sqrt(out, out=out)  # d <- sqrt(s/c + eps)
+            if c != 1.0:
+                s = np.divide(s, c, out=out)  # s_hat <- s/c
+            np.add(s, group["eps"], out=out)
+            np.sqrt(out, out=out)  # d <- sqrt(s_hat + eps)
         else:
             np.sqrt(s, out=out)
             if c != 1.0:
