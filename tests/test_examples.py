@@ -44,5 +44,7 @@ def test_custom_lion_first_steps_by_hand(tmp_path):
 
 
 def test_custom_optimizer_script_runs():
-    out = subprocess.run([sys.executable, str(EXAMPLES / "custom_optimizer.py")], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "custom_optimizer.py")], capture_output=True, text=True, check=True
+    )
     assert "step 200" in out.stdout
