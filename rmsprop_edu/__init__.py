@@ -2,17 +2,35 @@
 
 from typing import Any
 
-from . import optim, surfaces
+from . import data, nn, optim, surfaces
+from .gradcheck import check_gradients
 from .parameter import Parameter
+from .train import EffectiveLRRecorder, History, fit
 from .trajectory import fair_race, run_trajectory, sweep, tune_lr
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "__version__", "fair_race", "optim", "run_trajectory", "surfaces", "sweep", "tune_lr", "viz"]
+__all__ = [
+    "EffectiveLRRecorder",
+    "History",
+    "Parameter",
+    "__version__",
+    "check_gradients",
+    "data",
+    "fair_race",
+    "fit",
+    "nn",
+    "optim",
+    "run_trajectory",
+    "surfaces",
+    "sweep",
+    "tune_lr",
+    "viz",
+]
 
 
 def __getattr__(name: str) -> Any:
-    # viz imports matplotlib's machinery when used, so it is loaded only on first access.
+    # viz needs matplotlib, so it is imported on first use only.
     if name == "viz":
         import importlib
 

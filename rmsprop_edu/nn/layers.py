@@ -1,0 +1,185 @@
+"""Feed-forward layers, each with its forward pass next to its derivative."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_choice, check_range
+from . import init
+from .module import Module, Rng, as_generator, check_float_dtype
+
+
+def check_input(layer: str, x: np.ndarray, features: int, dtype: np.dtype) -> None:
+    """A clear message for the mistakes people make when wiring layers together."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{layer} expects a NumPy array, got {type(x).__name__}")
+    if x.ndim < 1 or x.shape[-1] != features:
+        raise ValueError(f"{layer} expects input of shape (..., {features}), got {x.shape}")
+    if x.dtype != dtype:
+        raise TypeError(
+            f"{layer} expects {dtype} input (the dtype it was built with), got {x.dtype}; "
+            f"cast it with x.astype(np.{dtype})"
+        )
+
+
+class Linear(Module):
+    """y = x W + b.
+
+    Shapes: x (..., in_features), W (in_features, out_features), b (out_features,),
+    y (..., out_features). Backward: dW = x^T dy, db = sum of dy, dx = dy W^T.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, rng: Rng = None, dtype: object = np.float64, init_: str = "xavier"
+    ) -> None:
+        super().__init__()
+        check_range("in_features", in_features, 1, np.inf)
+        check_range("out_features", out_features, 1, np.inf)
+        check_choice("init_", init_, ["xavier", "he"])
+        self.dtype = check_float_dtype(dtype)
+        gen = as_generator(rng)
+        draw = init.he_normal if init_ == "he" else init.xavier_uniform
+        self.weight = self.add_parameter("weight", draw(in_features, out_features, gen, self.dtype))
+        self.bias = self.add_parameter("bias", np.zeros(out_features, dtype=self.dtype))
+        self.in_features, self.out_features = in_features, out_features
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        check_input("Linear", x, self.in_features, self.dtype)
+        self._x = x
+        out = x @ self.weight.data
+        out += self.bias.data
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x = self._cached(self._x)
+        x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
+        self.weight.accumulate_grad(x2.T @ d2)  # dW = x^T dy
+        self.bias.accumulate_grad(d2.sum(axis=0))  # db = sum over the batch of dy
+        return dout @ self.weight.data.T  # dx = dy W^T
+
+
+class ReLU(Module):
+    """y = max(x, 0); dy/dx = 1 where x > 0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._mask = x > 0
+        return x * self._mask
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self._cached(self._mask)
+
+
+class LeakyReLU(Module):
+    """y = x for x > 0, slope * x otherwise."""
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        self.slope = check_range("slope", slope, 0.0, 1.0)
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._mask = x > 0
+        return np.where(self._mask, x, self.slope * x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self._cached(self._mask), dout, self.slope * dout)
+
+
+class Tanh(Module):
+    """y = tanh(x); dy/dx = 1 - y^2 (so backward needs only the output)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._y: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._y = np.tanh(x)
+        return self._y
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        y = self._cached(self._y)
+        return dout * (1 - y * y)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + e^-x); dy/dx = y (1 - y)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._y: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._y = sigmoid(x)
+        return self._y
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        y = self._cached(self._y)
+        return dout * y * (1 - y)
+
+
+class Dropout(Module):
+    """In training mode, zero each element with probability p and scale the rest by 1/(1-p)
+    (inverted dropout); in eval mode, the identity. The mask comes from the layer's own
+    seeded Generator, so runs are reproducible."""
+
+    def __init__(self, p: float = 0.5, rng: Rng = None) -> None:
+        super().__init__()
+        self.p = check_range("p", p, 0.0, 1.0)
+        self._rng = as_generator(rng)
+        self._scale: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if not self.training or self.p == 0:
+            self._scale = np.ones((), dtype=x.dtype)
+            return x
+        keep = self._rng.random(x.shape) >= self.p
+        self._scale = (keep / (1 - self.p)).astype(x.dtype)
+        return x * self._scale
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self._cached(self._scale)
+
+
+class Embedding(Module):
+    """Rows of a table: idx (...) of ints in [0, num) -> out (..., dim).
+
+    Backward scatters dout into the rows that were used (np.add.at handles repeated
+    indices); integer inputs have no gradient, so it returns None.
+    """
+
+    def __init__(self, num: int, dim: int, rng: Rng = None, dtype: object = np.float64) -> None:
+        super().__init__()
+        check_range("num", num, 1, np.inf)
+        check_range("dim", dim, 1, np.inf)
+        self.dtype = check_float_dtype(dtype)
+        table = as_generator(rng).standard_normal((num, dim)) * 0.1
+        self.weight = self.add_parameter("weight", table.astype(self.dtype))
+        self.num = num
+        self._idx: np.ndarray | None = None
+
+    def forward(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"Embedding expects integer indices, got dtype {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num):
+            raise ValueError(f"Embedding indices must be in [0, {self.num}), got values in [{idx.min()}, {idx.max()}]")
+        self._idx = idx
+        return self.weight.data[idx]
+
+    def backward(self, dout: np.ndarray) -> None:
+        idx = self._cached(self._idx)
+        grad = np.zeros_like(self.weight.data)
+        np.add.at(grad, idx, dout)  # each used row gets the sum of its gradients
+        self.weight.accumulate_grad(grad)
+        return None

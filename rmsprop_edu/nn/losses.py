@@ -1,0 +1,99 @@
+"""Losses: ``forward(pred, target) -> float`` (mean over elements) and ``backward() -> dpred``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import sigmoid
+
+
+class Loss:
+    def __init__(self) -> None:
+        self._cache: tuple[np.ndarray, ...] | None = None
+
+    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
+        return self.forward(pred, target)
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _cached(self) -> tuple[np.ndarray, ...]:
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() called before forward()")
+        return self._cache
+
+
+def _same_shape(name: str, pred: np.ndarray, target: np.ndarray) -> None:
+    if np.shape(pred) != np.shape(target):
+        raise ValueError(f"{name}: pred shape {np.shape(pred)} and target shape {np.shape(target)} differ")
+
+
+class SoftmaxCrossEntropy(Loss):
+    """-log softmax(logits)[target], averaged over every position.
+
+    Shapes: logits (..., C), integer target (...) with values in [0, C).
+    Stable: log-softmax = z - max(z) - log(sum(exp(z - max(z)))).
+    Backward: (softmax(logits) - onehot(target)) / N.
+    """
+
+    def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        target = np.asarray(target)
+        classes = logits.shape[-1]
+        if not np.issubdtype(target.dtype, np.integer):
+            raise TypeError(f"SoftmaxCrossEntropy expects integer class targets, got dtype {target.dtype}")
+        if target.shape != logits.shape[:-1]:
+            raise ValueError(
+                f"SoftmaxCrossEntropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, "
+                f"got {target.shape}"
+            )
+        if target.size and (target.min() < 0 or target.max() >= classes):
+            raise ValueError(
+                f"SoftmaxCrossEntropy targets must be in [0, {classes}), got values in [{target.min()}, {target.max()}]"
+            )
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_sum = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        log_probs = shifted - log_sum
+        picked = np.take_along_axis(log_probs, target[..., None], axis=-1)
+        self._cache = (log_probs, target)
+        return float(-picked.mean())
+
+    def backward(self) -> np.ndarray:
+        log_probs, target = self._cached()
+        grad = np.exp(log_probs)  # softmax
+        np.put_along_axis(grad, target[..., None], np.take_along_axis(grad, target[..., None], axis=-1) - 1, axis=-1)
+        return grad / target.size
+
+
+class MSELoss(Loss):
+    """mean((pred - target)^2); backward 2 (pred - target) / N."""
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        _same_shape("MSELoss", pred, target)
+        diff = pred - target
+        self._cache = (diff,)
+        return float(np.mean(diff * diff))
+
+    def backward(self) -> np.ndarray:
+        (diff,) = self._cached()
+        return 2 * diff / diff.size
+
+
+class BCEWithLogits(Loss):
+    """Binary cross-entropy on logits z with targets y in [0, 1], averaged:
+    max(z, 0) - z y + log(1 + exp(-|z|)) (stable for any z); backward (sigmoid(z) - y) / N."""
+
+    def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        _same_shape("BCEWithLogits", logits, target)
+        target = np.asarray(target, dtype=logits.dtype)
+        if target.size and (target.min() < 0 or target.max() > 1):
+            raise ValueError(f"BCEWithLogits targets must be in [0, 1], got values in [{target.min()}, {target.max()}]")
+        self._cache = (logits, target)
+        losses = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        return float(losses.mean())
+
+    def backward(self) -> np.ndarray:
+        logits, target = self._cached()
+        return (sigmoid(logits) - target) / target.size

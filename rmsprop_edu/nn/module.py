@@ -1,0 +1,132 @@
+"""The Module convention: forward caches what backward needs; backward adds into .grad."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..parameter import Parameter
+
+Rng = np.random.Generator | int | None
+
+
+def as_generator(rng: Rng) -> np.random.Generator:
+    """A ``np.random.Generator`` from a Generator or an int seed (never global state)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+def check_float_dtype(dtype: Any) -> np.dtype:
+    resolved = np.dtype(dtype)
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {resolved}")
+    return resolved
+
+
+class Module:
+    """Base class of layers, losses-free models and containers.
+
+    * ``forward(x)`` (also ``module(x)``) computes the output and caches exactly
+      what ``backward`` needs;
+    * ``backward(dout)`` returns the gradient with respect to the input and
+      **adds** each parameter's gradient into its ``.grad`` (so gradients of
+      several losses or time steps accumulate until ``zero_grad()``);
+    * ``parameters()`` lists the Parameters in a stable order, named like
+      ``"0.weight"`` or ``"rnn.W_hh"``.
+    """
+
+    training: bool = True
+
+    def __init__(self) -> None:
+        self._params: dict[str, Parameter] = {}
+        self._children: dict[str, Module] = {}
+        self.training = True
+
+    # ---------------------------------------------------------------- structure
+    def add_parameter(self, name: str, data: np.ndarray) -> Parameter:
+        param = Parameter(data, name=name)
+        self._params[name] = param
+        return param
+
+    def add_module(self, name: str, module: Module) -> Module:
+        if not isinstance(module, Module):
+            raise TypeError(f"{name} must be a Module, got {type(module).__name__}")
+        self._children[name] = module
+        return module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        for name, param in self._params.items():
+            yield prefix + name, param
+        for child_name, child in self._children.items():
+            yield from child.named_parameters(prefix + child_name + ".")
+
+    def parameters(self) -> list[Parameter]:
+        """The Parameters in a stable order; each one's ``.name`` is its full dotted name."""
+        out = []
+        for name, param in self.named_parameters():
+            param.name = name
+            out.append(param)
+        return out
+
+    def zero_grad(self) -> None:
+        for param in self.parameters():
+            param.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        self.training = mode
+        for child in self._children.values():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    # ------------------------------------------------------------------ compute
+    def forward(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, dout: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x)
+
+    def _cached(self, cache: Any) -> Any:
+        if cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() called before forward()")
+        return cache
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={tuple(v.data.shape)}" for k, v in self._params.items())
+        children = "".join(f"\n  ({k}): {v!r}".replace("\n", "\n  ") for k, v in self._children.items())
+        return f"{type(self).__name__}({inner}){children}"
+
+
+class Sequential(Module):
+    """Modules applied in order; parameters named ``"0.weight"``, ``"1.bias"``, ..."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._children.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._children)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._children.values():
+            x = module(x)
+        return x
+
+    def backward(self, dout: Any) -> Any:
+        for module in reversed(self._children.values()):
+            dout = module.backward(dout)
+        return dout

@@ -1,0 +1,267 @@
+"""A small, explicit training loop, and a recorder of per-parameter effective learning rates.
+
+    history = fit(model, loss, optimizer, (X, y), epochs=50, batch_size=64,
+                  metric="accuracy", callbacks=[recorder], progress=False)
+
+Every step: zero the gradients, forward, loss, backward, optional clipping,
+``optimizer.step()``, optional schedule step, callbacks. A non-finite loss (or a
+non-finite gradient refused by the optimizer) stops training with a
+:class:`DivergenceWarning` that says what to try; the History so far is returned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_range
+from .data import minibatches
+from .nn.clip import clip_grad_norm
+from .nn.losses import Loss
+from .nn.module import Module, Rng, as_generator
+from .optim.base import Optimizer
+from .optim.schedules import Schedule
+
+Callback = Callable[[int, Optimizer, Module], None]
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the loss or a gradient stopped being finite."""
+
+
+@dataclass
+class History:
+    """What happened during :func:`fit`.
+
+    ``steps``/``losses``: one entry per optimizer step (the minibatch loss before the
+    step). ``metrics``: name -> list of (step, value), evaluated every ``eval_every``
+    steps and at the end. ``grad_norms``: the norm before clipping, if clipping was on.
+    """
+
+    steps: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    metrics: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    grad_norms: list[float] = field(default_factory=list)
+    diverged_at: int | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+    def metric(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of one metric as arrays."""
+        pairs = self.metrics.get(name, [])
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+    def final(self, name: str) -> float:
+        return self.metrics[name][-1][1]
+
+
+def accuracy(pred: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of rows whose largest logit is the target class (or, for one output
+    column, whose logit sign matches a 0/1 target)."""
+    if pred.shape[-1] == 1:
+        return float(np.mean((pred[..., 0] > 0) == (np.asarray(target).reshape(pred.shape[:-1]) > 0.5)))
+    return float(np.mean(np.argmax(pred, axis=-1) == target))
+
+
+def _evaluate(
+    model: Module, loss: Loss, data: tuple[np.ndarray, np.ndarray], metric: Any, prefix: str
+) -> dict[str, float]:
+    was_training = model.training
+    model.eval()
+    x, y = data
+    pred = model(x)
+    out = {f"{prefix}loss": loss(pred, y)}
+    if metric is not None:
+        fn = accuracy if metric == "accuracy" else metric
+        name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
+        out[f"{prefix}{name}"] = float(fn(pred, y))
+    model.train(was_training)
+    return out
+
+
+def _progress(total: int, enabled: bool | str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm  # auto: a widget in notebooks, text in terminals
+
+    return tqdm(total=total, unit="step", leave=False)
+
+
+def fit(
+    model: Module,
+    loss: Loss,
+    optimizer: Optimizer,
+    data: tuple[np.ndarray, np.ndarray],
+    *,
+    epochs: int | None = None,
+    steps: int | None = None,
+    batch_size: int = 32,
+    clip_norm: float | None = None,
+    schedule: Schedule | None = None,
+    eval_data: tuple[np.ndarray, np.ndarray] | None = None,
+    metric: str | Callable[[np.ndarray, np.ndarray], float] | None = None,
+    eval_every: int | None = None,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = True,
+    rng: Rng = 0,
+) -> History:
+    """Train ``model`` on ``data = (X, y)`` with minibatches shuffled from ``rng``.
+
+    Give ``epochs`` or ``steps`` (or both: whichever ends first). ``metric`` is
+    ``"accuracy"`` or a function ``(pred, target) -> float``; it is computed on the
+    training data (and on ``eval_data`` if given) every ``eval_every`` steps (default:
+    every epoch) and at the end. ``progress`` shows a tqdm bar (a widget in notebooks).
+    """
+    if epochs is None and steps is None:
+        raise ValueError("fit needs epochs= or steps= (or both)")
+    if epochs is not None:
+        check_range("epochs", epochs, 1, math.inf)
+    if steps is not None:
+        check_range("steps", steps, 1, math.inf)
+    if clip_norm is not None:
+        check_range("clip_norm", clip_norm, 0.0, math.inf, low_open=True)
+    x_all, y_all = data
+    if len(x_all) != len(y_all):
+        raise ValueError(f"data: X has {len(x_all)} rows but y has {len(y_all)}")
+    per_epoch = math.ceil(len(x_all) / batch_size)
+    total = min(x for x in (steps, None if epochs is None else epochs * per_epoch) if x is not None)
+    every = eval_every or per_epoch
+    gen = as_generator(rng)
+    params = model.parameters()
+    history = History()
+    bar = _progress(total, progress)
+    start = time.perf_counter()
+    step = 0
+
+    def evaluate() -> None:
+        for name, value in _evaluate(model, loss, (x_all, y_all), metric, "train_").items():
+            history.metrics.setdefault(name, []).append((step, value))
+        if eval_data is not None:
+            for name, value in _evaluate(model, loss, eval_data, metric, "eval_").items():
+                history.metrics.setdefault(name, []).append((step, value))
+
+    def stop(reason: str) -> None:
+        lrs = sorted(
+            {g["lr"] if isinstance(g["lr"], float) else float(np.max(g["lr"])) for g in optimizer.param_groups}
+        )
+        history.diverged_at = step
+        history.message = (
+            f"training stopped at step {step}: {reason}. "
+            f"Try a smaller learning rate (now {', '.join(f'{lr:g}' for lr in lrs)}), "
+            "gradient clipping (clip_norm=1.0), or check the inputs for NaN or huge values."
+        )
+        warnings.warn(history.message, DivergenceWarning, stacklevel=3)
+
+    try:
+        model.train()
+        while step < total:
+            for xb, yb in minibatches(x_all, y_all, batch_size=batch_size, rng=gen):
+                if step >= total:
+                    break
+                model.zero_grad()
+                with np.errstate(all="ignore"):  # a blow-up is detected below, by value
+                    value = loss(model(xb), yb)
+                if not math.isfinite(value):
+                    stop(f"the loss became {value}")
+                    return history
+                with np.errstate(all="ignore"):
+                    model.backward(loss.backward())
+                if clip_norm is not None:
+                    history.grad_norms.append(clip_grad_norm(params, clip_norm))
+                try:
+                    optimizer.step()
+                except FloatingPointError as error:
+                    stop(f"a gradient was not finite ({error})")
+                    return history
+                step += 1
+                history.steps.append(step)
+                history.losses.append(value)
+                if schedule is not None:
+                    schedule.step()
+                for callback in callbacks:
+                    callback(step, optimizer, model)
+                if metric is not None and step % every == 0:
+                    evaluate()
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{value:.4f}")
+        if metric is not None and (not history.metrics or history.metrics[next(iter(history.metrics))][-1][0] != step):
+            evaluate()
+        return history
+    finally:
+        history.seconds = time.perf_counter() - start
+        if bar is not None:
+            bar.close()
+
+
+class EffectiveLRRecorder:
+    """A callback for :func:`fit` that records ``optimizer.effective_lr(p)`` every ``every`` steps.
+
+    For every parameter it stores the ``percentiles`` (default min, 10 %, median, 90 %,
+    max) of its effective learning rates; for the parameters named in ``snapshots``
+    whose size is at most ``max_snapshot_size`` it also stores the full array.
+
+    Memory is bounded: when more than ``max_records`` records have been taken, every
+    other record is dropped and ``every`` doubles, so the record count stays below
+    ``max_records`` however long training runs (the stats cost
+    ``max_records * len(percentiles)`` floats per parameter, the snapshots at most
+    ``max_records * max_snapshot_size`` per named parameter).
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        every: int = 10,
+        percentiles: Sequence[float] = (0, 10, 50, 90, 100),
+        snapshots: Sequence[str] = (),
+        max_snapshot_size: int = 10_000,
+        max_records: int = 500,
+    ) -> None:
+        check_range("every", every, 1, math.inf)
+        check_range("max_records", max_records, 2, math.inf)
+        self.named = [(name, p) for name, p in model.named_parameters()]
+        known = {name for name, _ in self.named}
+        for name in snapshots:
+            if name not in known:
+                raise ValueError(f"snapshot name {name!r} is not a parameter; choose from {sorted(known)}")
+        self.every, self.percentiles = every, tuple(percentiles)
+        self.max_records, self.max_snapshot_size = max_records, max_snapshot_size
+        self.snapshot_names = [n for n, p in self.named if n in snapshots and p.data.size <= max_snapshot_size]
+        self.steps: list[int] = []
+        self._stats: dict[str, list[np.ndarray]] = {name: [] for name, _ in self.named}
+        self._snapshots: dict[str, list[np.ndarray]] = {name: [] for name in self.snapshot_names}
+
+    def __call__(self, step: int, optimizer: Optimizer, model: Module | None = None) -> None:
+        if step % self.every:
+            return
+        self.steps.append(step)
+        for name, p in self.named:
+            rates = optimizer.effective_lr(p)
+            self._stats[name].append(np.percentile(rates, self.percentiles).astype(np.float64))
+            if name in self._snapshots:
+                self._snapshots[name].append(rates.copy())
+        if len(self.steps) > self.max_records:
+            self.steps = self.steps[1::2]
+            for store in (self._stats, self._snapshots):
+                for name in store:
+                    store[name] = store[name][1::2]
+            self.every *= 2
+
+    @property
+    def stats(self) -> dict[str, np.ndarray]:
+        """name -> array (records, len(percentiles))."""
+        return {name: np.array(values) for name, values in self._stats.items()}
+
+    @property
+    def snapshots(self) -> dict[str, np.ndarray]:
+        """name -> array (records, *shape) of full effective-learning-rate arrays."""
+        return {name: np.array(values) for name, values in self._snapshots.items()}
+
+
+__all__ = ["DivergenceWarning", "EffectiveLRRecorder", "History", "accuracy", "fit"]

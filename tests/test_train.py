@@ -1,0 +1,194 @@
+"""The training loop, the effective-lr recorder, schedules, and what the toolkit can learn.
+
+The documented results (seeds fixed, measured on a 2-core machine):
+* 3-class spirals (300 points), MLP 2-64-64-3, 100 epochs of batch 32 (1000 steps):
+  RMSProp(lr=0.01) and Adam(lr=0.01) ~99 % training accuracy; plain SGD(lr=0.01) ~85 %.
+* sine forecasting, RNN(1 -> 32) + Linear: training MSE ~0.007 (target variance 0.5).
+* adding problem, T = 30: LSTM MSE ~0.04, vanilla RNN ~0.12 (always predicting 1: 0.167).
+* drifting regression (a jump every 1000 samples, 20 jumps): lr chosen on the first five
+  segments; over the last five RMSProp's tracking error ~0.29, Adagrad's ~0.77.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from rmsprop_edu import EffectiveLRRecorder, data, fit, nn
+from rmsprop_edu.optim import SGD, Adagrad, Adam, RMSProp, schedules
+from rmsprop_edu.train import DivergenceWarning
+
+
+def spiral_mlp(seed=1):
+    return nn.Sequential(
+        nn.Linear(2, 64, rng=seed, init_="he"),
+        nn.ReLU(),
+        nn.Linear(64, 64, rng=seed + 1, init_="he"),
+        nn.ReLU(),
+        nn.Linear(64, 3, rng=seed + 2),
+    )
+
+
+def train_spirals(opt_cls, callbacks=(), **hyper):
+    x, y = data.spirals(100, 3, rng=0)
+    model = spiral_mlp()
+    opt = opt_cls(model.parameters(), **hyper)
+    history = fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        opt,
+        (x, y),
+        epochs=100,
+        batch_size=32,
+        metric="accuracy",
+        callbacks=callbacks,
+        progress=False,
+    )
+    return history, model, opt
+
+
+def test_mlp_learns_spirals_with_rmsprop_and_adam_and_sgd_lags():
+    rms = train_spirals(RMSProp, lr=0.01)[0]
+    adam = train_spirals(Adam, lr=0.01)[0]
+    sgd = train_spirals(SGD, lr=0.01)[0]
+    assert rms.final("train_accuracy") >= 0.95 and adam.final("train_accuracy") >= 0.95
+    assert sgd.final("train_accuracy") < rms.final("train_accuracy") - 0.05  # recorded: ~0.85
+    assert rms.seconds < 10 and len(rms.steps) == 1000
+
+
+def test_same_seed_same_history_bit_for_bit():
+    a, b = train_spirals(Adam, lr=0.01)[0], train_spirals(Adam, lr=0.01)[0]
+    assert a.losses == b.losses and a.metrics == b.metrics
+
+
+def test_recorder_stats_snapshots_and_bounded_memory():
+    x, y = data.spirals(30, 3, rng=0)
+    model = spiral_mlp()
+    recorder = EffectiveLRRecorder(model, every=5, snapshots=["4.weight"], max_records=8)
+    opt = RMSProp(model.parameters(), lr=0.01)
+    fit(model, nn.SoftmaxCrossEntropy(), opt, (x, y), steps=100, batch_size=30, callbacks=[recorder], progress=False)
+    stats = recorder.stats
+    assert set(stats) == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}
+    assert len(recorder.steps) <= 8 and recorder.every > 5  # thinned, not grown
+    assert all(s % recorder.every == 0 for s in recorder.steps)
+    last = stats["4.weight"][-1]
+    assert np.all(np.diff(last) >= 0)  # min <= p10 <= median <= p90 <= max
+    np.testing.assert_allclose(last[[0, 2, 4]], np.percentile(opt.effective_lr(model[4].weight), [0, 50, 100]))
+    assert recorder.snapshots["4.weight"].shape == (len(recorder.steps), 64, 3)
+    with pytest.raises(ValueError, match="snapshot name 'fc.weight' is not a parameter"):
+        EffectiveLRRecorder(model, snapshots=["fc.weight"])
+
+
+def test_divergence_stops_with_advice_and_keeps_history():
+    x, y, _ = data.drifting_regression(400, 5, rng=0)
+    model = nn.Linear(5, 1, rng=0)
+    with pytest.warns(
+        DivergenceWarning, match=r"training stopped at step \d+: .* Try a smaller learning rate \(now 10\)"
+    ):
+        history = fit(model, nn.MSELoss(), SGD(model.parameters(), lr=10.0), (x, y), steps=500, progress=False)
+    assert history.diverged_at is not None and len(history.losses) == history.diverged_at
+    assert np.isfinite(history.losses).all() and history.losses[-1] > 1e10
+    assert "gradient clipping" in history.message
+
+
+def test_rnn_learns_sine_forecasting():
+    x, y = data.sine_forecasting(64, 40, rng=0)
+    model = nn.Sequential(nn.RNN(1, 32, rng=1), nn.Linear(32, 1, rng=2))
+    history = fit(
+        model, nn.MSELoss(), RMSProp(model.parameters(), lr=3e-3), (x, y), epochs=60, batch_size=16, progress=False
+    )
+    assert np.mean(history.losses[-10:]) < 0.02 < 0.1 * y.var()  # recorded: ~0.007
+
+
+def test_lstm_solves_the_adding_problem_where_the_rnn_struggles():
+    x, y = data.adding_problem(512, 30, rng=0)
+    final = {}
+    for cls in (nn.RNN, nn.LSTM):
+        model = nn.Sequential(cls(2, 32, rng=1), nn.LastStep(), nn.Linear(32, 1, rng=2))
+        history = fit(
+            model,
+            nn.MSELoss(),
+            Adam(model.parameters(), lr=3e-3),
+            (x, y),
+            epochs=30,
+            batch_size=32,
+            clip_norm=1.0,
+            progress=False,
+        )
+        final[cls.__name__] = np.mean(history.losses[-16:])
+    assert final["LSTM"] < 0.06  # recorded ~0.04
+    assert final["RNN"] > 0.1  # recorded ~0.12; always predicting 1 gives 0.167
+    assert final["RNN"] / final["LSTM"] > 2
+
+
+def test_rmsprop_keeps_tracking_a_drifting_target_and_adagrad_falls_behind():
+    x, y, w = data.drifting_regression(20000, 10, drift_every=1000, rng=0)
+
+    def tracking_error(opt_cls, lr):
+        model, loss = nn.Linear(10, 1, rng=1), nn.MSELoss()
+        opt = opt_cls(model.parameters(), lr=lr)
+        errors = []
+        for t in range(0, len(x), 4):
+            model.zero_grad()
+            loss(model(x[t : t + 4]), y[t : t + 4])
+            model.backward(loss.backward())
+            opt.step()
+            errors.append(np.linalg.norm(model.weight.data[:, 0] - w[t]))
+        per_segment = np.array(errors).reshape(20, -1).mean(axis=1)
+        return per_segment[:5].mean(), per_segment[-5:].mean()
+
+    # lrs: the best of {0.01, 0.02, 0.05} and {0.3, 1, 3} on the first five segments
+    rms_first, rms_last = tracking_error(RMSProp, 0.05)
+    ada_first, ada_last = tracking_error(Adagrad, 1.0)
+    assert ada_first < 1.5 * rms_first  # both track at first ...
+    assert ada_last > 2 * rms_last  # ... but Adagrad's shrinking steps fall behind (recorded 2.7x)
+    assert ada_last > 3 * ada_first and rms_last < 1.5 * rms_first
+
+
+def test_schedules_follow_their_formulas():
+    from rmsprop_edu import Parameter
+
+    def fresh():
+        return SGD([{"params": [Parameter(np.zeros(1))], "lr": 0.1}])
+
+    cases = [
+        (schedules.step_decay(fresh(), every=10, gamma=0.5), [0.1, 0.1, 0.05, 0.025], [0, 9, 10, 25]),
+        (schedules.exponential(fresh(), gamma=0.9), [0.1, 0.09, 0.1 * 0.9**5], [0, 1, 5]),
+        (schedules.cosine(fresh(), total_steps=100), [0.1, 0.05, 0.0, 0.0], [0, 50, 100, 150]),
+        (schedules.linear_warmup(fresh(), warmup_steps=4), [0.025, 0.05, 0.1, 0.1], [0, 1, 3, 10]),
+        (schedules.inverse_sqrt(fresh()), [0.1, 0.1 / 2, 0.01], [0, 3, 99]),
+        (schedules.constant(fresh()), [0.1, 0.1], [0, 1000]),
+    ]
+    for schedule, expected, at in cases:
+        np.testing.assert_allclose([schedule.lr_at(t)[0] for t in at], expected, atol=1e-12)
+    opt = fresh()
+    schedule = schedules.exponential(opt, gamma=0.5)
+    for _ in range(3):
+        schedule.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**3)
+    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\], got 1.5"):
+        schedules.exponential(opt, gamma=1.5)
+
+
+def test_fit_with_schedule_and_clipping_records_norms():
+    x, y = data.spirals(30, 3, rng=0)
+    model = spiral_mlp()
+    opt = Adam(model.parameters(), lr=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(
+            model,
+            nn.SoftmaxCrossEntropy(),
+            opt,
+            (x, y),
+            steps=20,
+            batch_size=30,
+            clip_norm=0.5,
+            schedule=schedules.cosine(opt, total_steps=20),
+            progress=False,
+        )
+    assert len(history.grad_norms) == 20 and opt.param_groups[0]["lr"] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="fit needs epochs= or steps="):
+        fit(model, nn.SoftmaxCrossEntropy(), opt, (x, y))
