@@ -375,13 +375,16 @@ def plot_lr_bands(
     stats: Mapping[str, np.ndarray],
     percentiles: Sequence[float] = (0, 10, 50, 90, 100),
     ax: Axes | None = None,
+    show_minmax: bool = False,
+    ceiling: float | None = None,
 ) -> Axes:
-    """Per-layer bands of effective learning rates over training.
+    """Per-parameter bands of effective learning rates over training.
 
     ``stats`` maps a parameter name to an array ``(len(steps), len(percentiles))``
-    of the percentiles of its effective learning rates (as recorded by the
-    training recorder); the median is drawn as a line, the 10-90 band shaded and
-    min-max as a faint band.
+    of the percentiles of its effective learning rates (as the training recorder
+    stores them); the median is drawn as a line and the 10-90 % band shaded (and the
+    min-max band, faintly, if ``show_minmax``). ``ceiling`` (e.g. lr/eps) is drawn as
+    a dotted line: coordinates whose gradient is about zero sit there.
     """
     ax = _axes(ax)
     levels = list(percentiles)
@@ -390,10 +393,13 @@ def plot_lr_bands(
         median = values[:, levels.index(50)] if 50 in levels else values[:, len(levels) // 2]
         ax.semilogy(steps, median, color=colour, label=f"{name} (median)")
         if 10 in levels and 90 in levels:
-            ax.fill_between(steps, values[:, levels.index(10)], values[:, levels.index(90)], color=colour, alpha=0.25)
-        ax.fill_between(steps, values[:, 0], values[:, -1], color=colour, alpha=0.08)
+            ax.fill_between(steps, values[:, levels.index(10)], values[:, levels.index(90)], color=colour, alpha=0.2)
+        if show_minmax:
+            ax.fill_between(steps, values[:, 0], values[:, -1], color=colour, alpha=0.06)
+    if ceiling is not None:
+        ax.axhline(ceiling, color="k", ls=":", lw=1, label=f"ceiling lr/eps = {ceiling:.0e} (gradient ~ 0)")
     ax.set(xlabel="training step", ylabel="effective learning rate")
-    ax.set_title("effective learning rate per parameter: median, 10-90% band, min-max", fontsize=10)
+    ax.set_title("effective learning rate of each parameter tensor: median and 10-90% band", fontsize=10)
     ax.legend(fontsize=7)
     return ax
 
@@ -410,14 +416,46 @@ def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "ef
     norm = colors.LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
     image = ax.imshow(values, aspect="auto", cmap="magma", norm=norm, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, label="effective lr (log)")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="output unit (column)", ylabel="input unit (row)")
     ax.set_title(title, fontsize=10)
     return ax
 
 
+def network_lr_figure(
+    recorder: Any, heatmap: str | None = None, title: str | None = None, ceiling: float | None = None
+) -> Figure:
+    """Two panels from an :class:`~rmsprop_edu.train.EffectiveLRRecorder`: per-parameter
+    bands of effective learning rates over training, and the heatmap of one weight
+    matrix's effective learning rates at the last record (``heatmap``: its name, default
+    the first snapshot the recorder kept)."""
+    plt = _plt()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1.3, 1]})
+    plot_lr_bands(np.asarray(recorder.steps), recorder.stats, recorder.percentiles, ax=left, ceiling=ceiling)
+    snapshots = recorder.snapshots
+    name = heatmap or next(iter(snapshots), None)
+    if name is not None and len(snapshots.get(name, ())):
+        step = recorder.steps[-1]
+        plot_lr_heatmap(
+            snapshots[name][-1],
+            ax=right,
+            title=f"{name}: each weight's effective lr at step {step}\n(bright columns: units whose gradient is ~0)",
+        )
+    else:
+        right.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
     "animate_race",
     "decay_contrast_figure",
+    "network_lr_figure",
     "plot_contours",
     "plot_effective_lr",
     "plot_losses",

@@ -1,0 +1,416 @@
+"""The ``rmsprop-edu`` command line: ``tour``, ``race``, ``train`` and ``list``.
+
+Bad arguments give one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import data, optim, surfaces
+
+OPTIMIZERS = {name.lower(): getattr(optim, name) for name in optim.__all__ if name != "Optimizer"}
+MLP_DATASETS = ("spirals", "moons", "circles", "xor")
+RNN_DATASETS = ("sine", "adding")
+
+
+class CliError(Exception):
+    """A problem with the user's request, reported as one line."""
+
+
+def _optimizer(name: str) -> type[optim.Optimizer]:
+    key = name.strip().lower()
+    if key not in OPTIMIZERS:
+        raise CliError(f"unknown optimizer {name!r}; choose from {', '.join(sorted(OPTIMIZERS))}")
+    return OPTIMIZERS[key]
+
+
+def _surface(name: str) -> surfaces.Surface:
+    if name not in surfaces.NAMES:
+        raise CliError(f"unknown surface {name!r}; choose from {', '.join(surfaces.NAMES)}")
+    return surfaces.get(name)
+
+
+def _output_dir(path: str) -> Path:
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".rmsprop_edu_write_test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise CliError(f"cannot write to output folder {str(folder)!r}: {error.strerror or error}") from error
+    return folder
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _lr(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"learning rates must be in [0, inf), got {text}")
+    return value
+
+
+def _say(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        print(message, flush=True)
+
+
+# ----------------------------------------------------------------------------- commands
+def cmd_list(args: argparse.Namespace) -> int:
+    print("surfaces:")
+    for name in surfaces.NAMES:
+        print(f"  {name:18s} {surfaces.get(name).teaches}")
+    print("optimizers (torch.optim defaults; RMSProp's rho is torch's alpha):")
+    for name, cls in sorted(OPTIMIZERS.items()):
+        defaults = ", ".join(
+            f"{k}={v}" for k, v in cls.defaults.items() if k in ("lr", "rho", "betas", "eps", "momentum")
+        )
+        print(f"  {name:18s} {defaults}")
+    print("RMSProp presets (RMSProp.preset(name, params, ...)):")
+    for name, settings in optim.RMSProp.PRESETS.items():
+        print(f"  {name:18s} {settings}")
+    print("datasets:")
+    print(f"  for --model mlp:   {', '.join(MLP_DATASETS)}")
+    print(f"  for --model rnn:   {', '.join(RNN_DATASETS)}")
+    return 0
+
+
+def run_race(
+    surface: surfaces.Surface, classes: list[type[optim.Optimizer]], steps: int, lrs: list[float] | None
+) -> tuple[list[Any], str]:
+    from .trajectory import fair_race, run_trajectory
+
+    if lrs is None:
+        return fair_race(surface, [(cls, {}) for cls in classes], steps)
+    trajectories = [run_trajectory(surface, cls, steps, lr=lr) for cls, lr in zip(classes, lrs, strict=True)]
+    return trajectories, "Learning rates given on the command line (not tuned)."
+
+
+def cmd_race(args: argparse.Namespace) -> int:
+    from . import viz
+
+    surface = _surface(args.surface)
+    classes = [_optimizer(name) for name in args.optimizers.split(",") if name.strip()]
+    if not classes:
+        raise CliError("--optimizers needs at least one optimizer name")
+    if args.lr is not None and len(args.lr) not in (1, len(classes)):
+        raise CliError(f"--lr takes one value or one per optimizer ({len(classes)}), got {len(args.lr)}")
+    lrs = None if args.lr is None else (args.lr * len(classes) if len(args.lr) == 1 else args.lr)
+    out = Path(args.out)
+    _output_dir(str(out.parent) if out.suffix else str(out))
+    target = out if out.suffix else out / f"race_{surface.name}.png"
+    trajectories, caption = run_race(surface, classes, args.steps, lrs)
+    figure = viz.race_figure(surface, trajectories, caption)
+    figure.savefig(target, dpi=110)
+    print(f"wrote {target}")
+    if args.gif:
+        gif = target.with_suffix(".gif")
+        viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
+        print(f"wrote {gif}")
+    _print_race_table(surface, trajectories)
+    return 0
+
+
+def _print_race_table(surface: surfaces.Surface, trajectories: Sequence[Any]) -> None:
+    print(f"\n{'optimizer':40s} {'final loss':>12s}  final point")
+    for tr in trajectories:
+        state = "diverged" if tr.diverged_at is not None else f"{tr.losses[-1]:12.3e}"
+        print(f"{tr.label:40s} {state:>12s}  {np.round(tr.points[-1], 4)}")
+
+
+def _train_setup(model_kind: str, dataset: str, rng: int) -> tuple[Any, Any, tuple[np.ndarray, np.ndarray], str | None]:
+    from . import nn
+
+    if model_kind == "mlp":
+        if dataset not in MLP_DATASETS:
+            raise CliError(f"dataset {dataset!r} does not suit --model mlp; choose from {', '.join(MLP_DATASETS)}")
+        maker = {
+            "spirals": lambda: data.spirals(100, 3, rng=rng),
+            "moons": lambda: data.moons(300, rng=rng),
+            "circles": lambda: data.circles(300, rng=rng),
+            "xor": lambda: data.xor(300, rng=rng),
+        }[dataset]
+        x, y = maker()
+        classes = int(y.max()) + 1
+        model = nn.Sequential(
+            nn.Linear(2, 64, rng=rng + 1, init_="he"),
+            nn.ReLU(),
+            nn.Linear(64, 64, rng=rng + 2, init_="he"),
+            nn.ReLU(),
+            nn.Linear(64, classes, rng=rng + 3),
+        )
+        return model, nn.SoftmaxCrossEntropy(), (x, y), "accuracy"
+    if dataset not in RNN_DATASETS:
+        raise CliError(f"dataset {dataset!r} does not suit --model rnn; choose from {', '.join(RNN_DATASETS)}")
+    if dataset == "sine":
+        x, y = data.sine_forecasting(64, 40, rng=rng)
+        model = nn.Sequential(nn.RNN(1, 32, rng=rng + 1), nn.Linear(32, 1, rng=rng + 2))
+    else:
+        x, y = data.adding_problem(512, 30, rng=rng)
+        model = nn.Sequential(nn.LSTM(2, 32, rng=rng + 1), nn.LastStep(), nn.Linear(32, 1, rng=rng + 2))
+    return model, nn.MSELoss(), (x, y), None
+
+
+def train_with_recorder(
+    model_kind: str,
+    dataset: str,
+    opt_cls: type[optim.Optimizer],
+    lr: float | None,
+    epochs: int,
+    progress: bool,
+    rng: int = 0,
+) -> tuple[Any, Any, Any]:
+    from .train import EffectiveLRRecorder, fit
+
+    model, loss, train_data, metric = _train_setup(model_kind, dataset, rng)
+    hyper = {} if lr is None else {"lr": lr}
+    optimizer = opt_cls(model.parameters(), **hyper)
+    names = [name for name, _ in model.named_parameters()]
+    recorder = EffectiveLRRecorder(model, every=5, snapshots=[names[0]])
+    history = fit(
+        model,
+        loss,
+        optimizer,
+        train_data,
+        epochs=epochs,
+        batch_size=32,
+        metric=metric,
+        callbacks=[recorder],
+        progress=progress,
+        clip_norm=1.0 if model_kind == "rnn" else None,
+        rng=rng,
+    )
+    return history, recorder, optimizer
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import viz
+
+    opt_cls = _optimizer(args.optimizer)
+    out = _output_dir(args.out)
+    history, recorder, optimizer = train_with_recorder(
+        args.model, args.dataset, opt_cls, args.lr, args.epochs, not args.no_progress
+    )
+    if history.diverged_at is not None:
+        print(history.message, file=sys.stderr)
+        return 1
+    summary = f"{args.model} on {args.dataset} with {opt_cls.__name__}(lr={optimizer.param_groups[0]['lr']:g}): "
+    summary += f"{len(history.steps)} steps, final loss {history.losses[-1]:.4f}"
+    if "train_accuracy" in history.metrics:
+        summary += f", training accuracy {history.final('train_accuracy'):.1%}"
+    print(summary)
+    group = optimizer.param_groups[0]
+    ceiling = group["lr"] / group["eps"] if group.get("eps") else None
+    figure = viz.network_lr_figure(recorder, title=summary, ceiling=ceiling)
+    target = out / f"train_{args.model}_{args.dataset}_{opt_cls.__name__.lower()}.png"
+    figure.savefig(target, dpi=110)
+    print(f"wrote {target}")
+    return 0
+
+
+TOUR_CAPTIONS = {
+    "race_rosenbrock.png": "Four optimizers race down Rosenbrock's curved valley, each with its learning rate tuned "
+    "at the plotted horizon; notice which ones reach the minimum at (1, 1) and which stall in the valley.",
+    "race_rosenbrock.gif": "The same race animated; the legend shows each optimizer's current per-coordinate "
+    "effective learning rate, which is what adaptive methods change as they go.",
+    "decay_contrast.png": "Adagrad's effective learning rate only ever shrinks (1/sqrt(t)); RMSProp's follows the "
+    "recent gradients and recovers within a few time constants when they shrink.",
+    "mlp_effective_lr.png": "Inside a real network (an MLP learning spirals with RMSProp) every weight gets its own "
+    "learning rate: bands per layer over training, and one weight matrix element by element.",
+}
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import viz
+
+    out = _output_dir(args.out)
+    quiet = args.quiet
+    started = time.perf_counter()
+    steps = 300 if args.quick else 500
+    total = 4
+
+    _say(
+        f"[1/{total}] racing SGD+momentum, Adagrad, RMSProp and Adam on Rosenbrock ({steps} steps, lr tuned fairly)",
+        quiet,
+    )
+    rosenbrock = surfaces.get("rosenbrock")
+    contenders = [(optim.SGD, {"momentum": 0.9}), (optim.Adagrad, {}), (optim.RMSProp, {}), (optim.Adam, {})]
+    from .trajectory import fair_race
+
+    trajectories, caption = fair_race(rosenbrock, contenders, steps)
+    title = "Rosenbrock race: which optimizers follow the curved valley to the minimum at (1, 1)?"
+    viz.race_figure(rosenbrock, trajectories, caption, title=title).savefig(out / "race_rosenbrock.png", dpi=110)
+    plt.close("all")
+
+    _say(f"[2/{total}] animating the race (GIF)", quiet)
+    viz.animate_race(
+        rosenbrock, trajectories, out / "race_rosenbrock.gif", frames=30 if args.quick else 50, fps=10, caption=caption
+    )
+
+    _say(f"[3/{total}] the decay contrast: Adagrad vs RMSProp on the same gradient stream", quiet)
+    viz.decay_contrast_figure().savefig(out / "decay_contrast.png", dpi=110)
+    plt.close("all")
+
+    _say(f"[4/{total}] training an MLP on spirals with RMSProp and recording its effective learning rates", quiet)
+    history, recorder, optimizer = train_with_recorder(
+        "mlp", "spirals", optim.RMSProp, 0.01, 60 if args.quick else 100, progress=not quiet and not args.no_progress
+    )
+    accuracy = history.final("train_accuracy")
+    group = optimizer.param_groups[0]
+    figure = viz.network_lr_figure(
+        recorder,
+        title=f"MLP 2-64-64-3 on spirals, RMSProp(lr=0.01): training accuracy {accuracy:.1%}",
+        ceiling=group["lr"] / group["eps"],
+    )
+    figure.savefig(out / "mlp_effective_lr.png", dpi=110)
+    plt.close("all")
+
+    rows = [(tr.label, "diverged" if tr.diverged_at is not None else f"{tr.losses[-1]:.3e}") for tr in trajectories]
+    rows.append((f"MLP on spirals, RMSProp(lr=0.01), {len(history.steps)} steps", f"accuracy {accuracy:.1%}"))
+    _write_index(out, rows, caption)
+    elapsed = time.perf_counter() - started
+    print(f"\n{'run':55s} result")
+    for label, result in rows:
+        print(f"{label:55s} {result}")
+    print(f"\nwrote {len(TOUR_CAPTIONS)} figures and index.html to {out.resolve()} in {elapsed:.1f} s")
+    print(f"open {out.resolve() / 'index.html'} in a browser to see them")
+    return 0
+
+
+def _write_index(out: Path, rows: list[tuple[str, str]], caption: str) -> None:
+    figures = "\n".join(
+        f'<figure><img src="{name}" alt="{html.escape(name)}"><figcaption>{html.escape(text)}</figcaption></figure>'
+        for name, text in TOUR_CAPTIONS.items()
+    )
+    table = "\n".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for a, b in rows)
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rmsprop_edu tour</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
+img{{max-width:100%;border:1px solid #ccc}}figure{{margin:2em 0}}figcaption{{color:#333;margin-top:.4em}}
+td{{padding:.2em 1em;border-bottom:1px solid #ddd}}</style></head>
+<body><h1>rmsprop_edu: a tour of adaptive optimizers</h1>
+<p>{html.escape(caption)}</p>
+<table><tr><th>run</th><th>result</th></tr>
+{table}
+</table>
+{figures}
+</body></html>
+"""
+    (out / "index.html").write_text(page, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage itself is one --help away)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rmsprop-edu",
+        description="See how gradient-descent optimizers work: races on toy surfaces, effective learning rates.",
+        epilog="examples:\n  rmsprop-edu tour\n  rmsprop-edu race --surface beale --optimizers rmsprop,adam --gif\n"
+        "  rmsprop-edu train --model mlp --dataset spirals --optimizer rmsprop\n  rmsprop-edu list",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{tour,race,train,list}")
+    raw = argparse.RawDescriptionHelpFormatter
+
+    tour = sub.add_parser(
+        "tour",
+        help="write the key figures and an index.html (about 20 s)",
+        formatter_class=raw,
+        epilog="examples:\n  rmsprop-edu tour\n  rmsprop-edu tour --out my_figures --quick",
+    )
+    tour.add_argument("--out", default="rmsprop_edu_tour", help="output folder (default: rmsprop_edu_tour)")
+    tour.add_argument("--quick", action="store_true", help="fewer steps and frames")
+    tour.add_argument("--quiet", action="store_true", help="print only the summary")
+    tour.add_argument("--no-progress", action="store_true", help="no progress bar while training")
+    tour.set_defaults(run=cmd_tour)
+
+    race = sub.add_parser(
+        "race",
+        help="race optimizers on a toy surface",
+        formatter_class=raw,
+        epilog="examples:\n  rmsprop-edu race --surface rosenbrock --optimizers sgd,rmsprop,adam\n"
+        "  rmsprop-edu race --surface saddle --optimizers rmsprop,adagrad --lr 0.01 --steps 200 --gif\n"
+        "  rmsprop-edu race --surface beale --optimizers adam --lr 0.05 --out beale.png\n"
+        "without --lr every optimizer's lr is tuned on a log grid at the plotted horizon",
+    )
+    race.add_argument("--surface", required=True, help=f"one of: {', '.join(surfaces.NAMES)}")
+    race.add_argument("--optimizers", required=True, help="comma-separated, e.g. sgd,rmsprop,adam")
+    race.add_argument("--steps", type=_positive_int, default=500, help="steps per optimizer (default 500)")
+    race.add_argument("--lr", type=_lr, nargs="+", help="one lr for all, or one per optimizer (default: tuned)")
+    race.add_argument("--gif", action="store_true", help="also write an animated GIF")
+    race.add_argument("--out", default=".", help="output folder or .png path (default: current folder)")
+    race.set_defaults(run=cmd_race)
+
+    train = sub.add_parser(
+        "train",
+        help="train a small network and plot its effective learning rates",
+        formatter_class=raw,
+        epilog="examples:\n  rmsprop-edu train --model mlp --dataset spirals --optimizer rmsprop\n"
+        "  rmsprop-edu train --model rnn --dataset sine --optimizer adam --lr 0.003 --epochs 40",
+    )
+    train.add_argument("--model", choices=["mlp", "rnn"], required=True)
+    train.add_argument(
+        "--dataset", required=True, help=f"mlp: {', '.join(MLP_DATASETS)}; rnn: {', '.join(RNN_DATASETS)}"
+    )
+    train.add_argument("--optimizer", required=True, help=f"one of: {', '.join(sorted(OPTIMIZERS))}")
+    train.add_argument("--lr", type=_lr, help="learning rate (default: the optimizer's)")
+    train.add_argument("--epochs", type=_positive_int, default=60)
+    train.add_argument("--out", default=".", help="output folder (default: current folder)")
+    train.add_argument("--no-progress", action="store_true")
+    train.set_defaults(run=cmd_train)
+
+    lister = sub.add_parser("list", help="list surfaces, optimizers, presets and datasets")
+    lister.set_defaults(run=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (CliError, ValueError, TypeError, OSError) as error:
+        print(f"rmsprop-edu {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+__all__ = ["build_parser", "main"]
