@@ -92,8 +92,10 @@ def test_effective_lr_sensitivity_and_theory_plots(race):
 def test_network_lr_bands_and_heatmap():
     steps = np.arange(0, 100, 10)
     stats = {"0.weight": np.tile(np.array([1e-4, 2e-4, 5e-4, 1e-3, 2e-3]), (10, 1))}
-    ax = viz.plot_lr_bands(steps, stats)
+    ax = viz.plot_lr_bands(steps, stats, ceiling=1e6)
     assert ax.get_legend().get_texts()[0].get_text() == "0.weight (median)"
-    assert len(ax.collections) == 2  # the 10-90 % band and the min-max band
+    assert "ceiling lr/eps = 1e+06" in ax.get_legend().get_texts()[1].get_text()
+    assert len(ax.collections) == 1  # the 10-90 % band
+    assert len(viz.plot_lr_bands(steps, stats, show_minmax=True).collections) == 2  # and the min-max band
     ax = viz.plot_lr_heatmap(np.abs(np.random.default_rng(0).normal(size=(4, 3))) + 1e-3)
     assert ax.images and len(ax.figure.axes) == 2
