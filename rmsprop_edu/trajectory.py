@@ -149,7 +149,8 @@ def sweep(
         rates = np.full((steps, runs, 2), np.nan)
         paths[0], losses[0] = p.data, surface.value(p.data, 0)
     for t in range(steps):
-        g = surface.grad(p.data, t)
+        with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is detected below, by value
+            g = surface.grad(p.data, t)
         bad = ~np.isfinite(g).all(axis=1)
         if bad.any():  # a gradient overflowed: freeze those runs before stepping
             newly = bad & alive
@@ -170,7 +171,8 @@ def sweep(
             rates[t, alive | escaped] = optimizer.effective_lr(p)[alive | escaped]
             paths[t + 1, alive] = p.data[alive]
             losses[t + 1, alive] = surface.value(p.data[alive], t + 1)
-    final = np.where(alive, surface.value(p.data, steps), np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        final = np.where(alive, surface.value(p.data, steps), np.inf)
     result = SweepResult(lr_array, start_array, p.data.copy(), final, diverged_at)
     if keep:
         result.paths, result.losses, result.grads, result.effective_lr = paths, losses, grads, rates
