@@ -57,15 +57,18 @@ class Parameter:
         else:
             self.grad.fill(0)
 
-    def accumulate_grad(self, g: np.ndarray) -> None:
-        """Add ``g`` into ``.grad`` (creating it on first use), as backward passes do."""
+    def accumulate_grad(self, g: np.ndarray, owned: bool = False) -> None:
+        """Add ``g`` into ``.grad`` (creating it on first use), as backward passes do.
+        ``owned=True`` says ``g`` is a fresh array nobody else holds, so it can become
+        ``.grad`` without a copy."""
         if np.shape(g) != self.data.shape:
             raise ValueError(
                 f"{self.name or 'Parameter'}: gradient shape {np.shape(g)} does not match "
                 f"parameter shape {self.data.shape}"
             )
         if self.grad is None:
-            self.grad = np.array(g, dtype=self.data.dtype, copy=True)
+            fresh = owned and isinstance(g, np.ndarray) and g.dtype == self.data.dtype and g.flags.c_contiguous
+            self.grad = g if fresh else np.array(g, dtype=self.data.dtype, copy=True)
         else:
             self.grad += g
 

@@ -171,7 +171,7 @@ def fit(
                     stop(f"the loss became {value}")
                     return history
                 with np.errstate(all="ignore"):
-                    model.backward(loss.backward())
+                    model.backward(loss.backward(), input_grad=False)
                 if clip_norm is not None:
                     history.grad_norms.append(clip_grad_norm(params, clip_norm))
                 try:

@@ -133,3 +133,16 @@ BAD = [
 def test_bad_input_gets_a_clear_error(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_skipping_the_input_gradient_keeps_the_parameter_gradients():
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    grads = []
+    for input_grad in (True, False):
+        model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 2, rng=1))
+        out = model(x)
+        dx = model.backward(np.ones_like(out), input_grad=input_grad)
+        assert (dx is None) == (not input_grad)
+        grads.append([p.grad.copy() for p in model.parameters()])
+    for a, b in zip(*grads, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -51,12 +51,12 @@ class Linear(Module):
         out += self.bias.data
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x = self._cached(self._x)
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
-        self.weight.accumulate_grad(x2.T @ d2)  # dW = x^T dy
-        self.bias.accumulate_grad(d2.sum(axis=0))  # db = sum over the batch of dy
-        return dout @ self.weight.data.T  # dx = dy W^T
+        self.weight.accumulate_grad(x2.T @ d2, owned=True)  # dW = x^T dy
+        self.bias.accumulate_grad(d2.sum(axis=0), owned=True)  # db = sum over the batch of dy
+        return dout @ self.weight.data.T if input_grad else None  # dx = dy W^T
 
 
 class ReLU(Module):
@@ -70,7 +70,7 @@ class ReLU(Module):
         self._mask = x > 0
         return x * self._mask
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         return dout * self._cached(self._mask)
 
 
@@ -86,7 +86,7 @@ class LeakyReLU(Module):
         self._mask = x > 0
         return np.where(self._mask, x, self.slope * x)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         return np.where(self._cached(self._mask), dout, self.slope * dout)
 
 
@@ -101,7 +101,7 @@ class Tanh(Module):
         self._y = np.tanh(x)
         return self._y
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         y = self._cached(self._y)
         return dout * (1 - y * y)
 
@@ -123,7 +123,7 @@ class Sigmoid(Module):
         self._y = sigmoid(x)
         return self._y
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         y = self._cached(self._y)
         return dout * y * (1 - y)
 
@@ -147,7 +147,7 @@ class Dropout(Module):
         self._scale = (keep / (1 - self.p)).astype(x.dtype)
         return x * self._scale
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         return dout * self._cached(self._scale)
 
 
@@ -177,7 +177,7 @@ class Embedding(Module):
         self._idx = idx
         return self.weight.data[idx]
 
-    def backward(self, dout: np.ndarray) -> None:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> None:
         idx = self._cached(self._idx)
         grad = np.zeros_like(self.weight.data)
         np.add.at(grad, idx, dout)  # each used row gets the sum of its gradients

@@ -90,7 +90,10 @@ class Module:
     def forward(self, x: Any) -> Any:
         raise NotImplementedError
 
-    def backward(self, dout: Any) -> Any:
+    def backward(self, dout: Any, input_grad: bool = True) -> Any:
+        """Add the parameters' gradients into ``.grad`` and return d(loss)/d(input); with
+        ``input_grad=False`` the input gradient may be skipped (returns None), which saves
+        a matrix product in a network's first layer."""
         raise NotImplementedError
 
     def __call__(self, x: Any) -> Any:
@@ -126,7 +129,8 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def backward(self, dout: Any) -> Any:
-        for module in reversed(self._children.values()):
-            dout = module.backward(dout)
+    def backward(self, dout: Any, input_grad: bool = True) -> Any:
+        modules = list(self._children.values())
+        for i in range(len(modules) - 1, -1, -1):
+            dout = modules[i].backward(dout, input_grad=input_grad or i > 0)
         return dout

@@ -71,14 +71,16 @@ class _Recurrent(Module):
         self.last_state: Any = None
         self.dh0: np.ndarray | None = None
 
-    def _accumulate(self, x: np.ndarray, h_prev: np.ndarray, d_x_part: np.ndarray, d_h_part: np.ndarray) -> np.ndarray:
-        """Weight gradients for the whole sequence at once; returns dx (B, T, D)."""
+    def _accumulate(
+        self, x: np.ndarray, h_prev: np.ndarray, d_x_part: np.ndarray, d_h_part: np.ndarray, input_grad: bool = True
+    ) -> np.ndarray | None:
+        """Weight gradients for the whole sequence at once; returns dx (B, T, D) (None if not wanted)."""
         flat_x, flat_h = x.reshape(-1, self.input_size), h_prev.reshape(-1, self.hidden_size)
         dxp, dhp = d_x_part.reshape(flat_x.shape[0], -1), d_h_part.reshape(flat_x.shape[0], -1)
-        self.W_x.accumulate_grad(flat_x.T @ dxp)  # dW_x = sum_t x_t^T da_t
-        self.W_h.accumulate_grad(flat_h.T @ dhp)  # dW_h = sum_t h_{t-1}^T da_t
-        self.b.accumulate_grad(dxp.sum(axis=0))
-        return d_x_part @ self.W_x.data.T  # dx_t = da_t W_x^T
+        self.W_x.accumulate_grad(flat_x.T @ dxp, owned=True)  # dW_x = sum_t x_t^T da_t
+        self.W_h.accumulate_grad(flat_h.T @ dhp, owned=True)  # dW_h = sum_t h_{t-1}^T da_t
+        self.b.accumulate_grad(dxp.sum(axis=0), owned=True)
+        return d_x_part @ self.W_x.data.T if input_grad else None  # dx_t = da_t W_x^T
 
 
 class RNN(_Recurrent):
@@ -114,7 +116,7 @@ class RNN(_Recurrent):
         self.last_state = h
         return hs
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
+    def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x, h0, hs = self._cached(self._cache)
         da = np.empty_like(hs)
         dh_next = np.zeros_like(h0)
@@ -126,7 +128,7 @@ class RNN(_Recurrent):
             dh_next = np.zeros_like(h0) if _cut(t, self.truncate) else da[:, t] @ w_h_t
         self.dh0 = dh_next
         h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
-        return self._accumulate(x, h_prev, da, da)
+        return self._accumulate(x, h_prev, da, da, input_grad)
 
 
 class LSTM(_Recurrent):
@@ -174,7 +176,7 @@ class LSTM(_Recurrent):
         self.last_state = (h, c)
         return hs
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
+    def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x, h0, c0, gates, cs, hs = self._cached(self._cache)
         hid = self.hidden_size
         da = np.empty_like(gates)
@@ -196,7 +198,7 @@ class LSTM(_Recurrent):
                 dh_next, dc_next = d @ self.W_h.data.T, dc * f
         self.dh0, self.dc0 = dh_next, dc_next
         h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
-        return self._accumulate(x, h_prev, da, da)
+        return self._accumulate(x, h_prev, da, da, input_grad)
 
 
 class GRU(_Recurrent):
@@ -241,7 +243,7 @@ class GRU(_Recurrent):
         self.last_state = h
         return hs
 
-    def backward(self, dhs: np.ndarray) -> np.ndarray:
+    def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x, h0, gates, hw_n, hs = self._cached(self._cache)
         hid = self.hidden_size
         d_x_part, d_h_part = np.empty_like(gates), np.empty_like(gates)
@@ -259,7 +261,7 @@ class GRU(_Recurrent):
         self.dh0 = dh_next
         h_prev_all = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
         self.b_h.accumulate_grad(d_h_part.reshape(-1, 3 * hid).sum(axis=0))
-        return self._accumulate(x, h_prev_all, d_x_part, d_h_part)
+        return self._accumulate(x, h_prev_all, d_x_part, d_h_part, input_grad)
 
 
 class LastStep(Module):
@@ -273,7 +275,7 @@ class LastStep(Module):
         self._shape = hs.shape
         return hs[:, -1]
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
         shape = self._cached(self._shape)
         dhs = np.zeros(shape, dtype=dout.dtype)
         dhs[:, -1] = dout
