@@ -92,3 +92,48 @@ TORCH_CASES: list[dict[str, Any]] = [
 def seed_of(name: str) -> int:
     """Each case's problem is seeded from its name, so cases can be added anywhere."""
     return zlib.crc32(name.encode())
+
+
+# RMSProp dialects recorded from optax and Keras 3 (tests/reference/record_dialects.py). Each case
+# builds RMSProp.preset(preset, params, **hyper) on our side.
+DIALECT_CASES: list[dict[str, Any]] = [
+    {"name": "optax_default", "library": "optax", "preset": "optax", "hyper": {"lr": 0.01}},
+    {"name": "optax_momentum", "library": "optax", "preset": "optax", "hyper": {"lr": 0.003, "momentum": 0.9}},
+    {"name": "optax_centered", "library": "optax", "preset": "optax", "hyper": {"lr": 0.01, "centered": True}},
+    {
+        "name": "optax_centered_momentum",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.003, "centered": True, "momentum": 0.8},
+    },
+    {"name": "optax_large_eps", "library": "optax", "preset": "optax", "hyper": {"lr": 0.01, "eps": 0.1}},
+    {
+        "name": "optax_bias_correction",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.01, "bias_correction": True},
+    },
+    {
+        "name": "optax_eps_outside",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.01, "eps_in_sqrt": False, "eps": 0.1},
+    },
+    {
+        "name": "optax_initial_scale",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.01, "initial_square_avg": 0.5},
+    },
+    {"name": "keras_default", "library": "keras", "preset": "keras", "hyper": {}},
+    {"name": "keras_lr", "library": "keras", "preset": "keras", "hyper": {"lr": 0.01}},
+    {"name": "keras_momentum", "library": "keras", "preset": "keras", "hyper": {"lr": 0.003, "momentum": 0.9}},
+    {"name": "keras_centered", "library": "keras", "preset": "keras", "hyper": {"lr": 0.01, "centered": True}},
+    {
+        "name": "keras_centered_momentum",
+        "library": "keras",
+        "preset": "keras",
+        "hyper": {"lr": 0.003, "centered": True, "momentum": 0.8, "rho": 0.95},
+    },
+    {"name": "keras_large_eps", "library": "keras", "preset": "keras", "hyper": {"lr": 0.01, "eps": 0.1}},
+]
