@@ -26,7 +26,7 @@ The base class does everything else, identically for every optimizer:
 * ``state_dict``/``load_state_dict`` and ``save``/``load`` (``.npz``, no pickle).
 
 Scratch memory: each optimizer keeps ``(1 + n_scratch)`` scratch vectors of
-``chunk_bytes`` (256 KiB) per dtype it has seen and per worker thread (``threads``,
+``chunk_bytes`` (512 KiB) per dtype it has seen and per worker thread (``threads``,
 one per core), however large the model is; a
 parameter whose ``.data`` is not C-contiguous is updated in one piece with
 scratch arrays allocated for that step.
@@ -79,9 +79,11 @@ class Optimizer:
     #: if True the base class adds ``weight_decay * theta`` to the gradient (L2);
     #: decoupled optimizers (AdamW) set it False and decay the weights themselves.
     coupled_weight_decay: ClassVar[bool] = True
-    #: bytes per block of one array: a block of every array an update touches (about
-    #: five) then fits in a 2 MB L2 cache. Measured in benchmarks/bench_optimizer_step.py.
-    chunk_bytes: ClassVar[int] = 1 << 18
+    #: bytes per block of one array (512 KiB): small enough that the handful of arrays an
+    #: update touches stay in cache between its passes, large enough that two threads
+    #: spend their time in NumPy (which releases the GIL) rather than in Python. Chosen by
+    #: measurement (benchmarks/bench_optimizer_step.py): 256 KiB to 2 MiB were tried.
+    chunk_bytes: ClassVar[int] = 1 << 19
     #: threads that share the blocks of a large parameter (the update is element-wise,
     #: so the result does not depend on it). Set to 1 to stay on one core.
     threads: ClassVar[int] = os.cpu_count() or 1
