@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import check_bool, check_known_keys, check_nonnegative
+from .._validation import check_known_keys
 from ..parameter import Parameter
 
 FORMAT_VERSION = 1
@@ -501,8 +501,3 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def _no_check(name: str, value: Any) -> Any:
     return value
-
-
-# The validators that optimizers share, re-exported for subclass authors.
-NONNEGATIVE: Check = check_nonnegative
-BOOL: Check = check_bool
