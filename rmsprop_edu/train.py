@@ -190,7 +190,7 @@ def fit(
                     evaluate()
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{value:.4f}")
+                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
         if metric is not None and (not history.metrics or history.metrics[next(iter(history.metrics))][-1][0] != step):
             evaluate()
         return history
