@@ -1,411 +1,430 @@
-"""Run a student's update rule against the real optimizer and name the mistake, if any.
+"""Run a student's update rule next to the real optimizer and name the mistake, if any.
 
-The check runs the student's function for ``STEPS`` steps on a small seeded
-problem whose gradient depends on the parameters, next to the library's own
-optimizer. If the trajectories differ, it runs a catalogue of known mistakes
-(eps inside the root, a forgotten square root, rho and 1 - rho swapped, ...) on
-the same problem and reports the one the student's trajectory matches.
-The hyperparameters of the check are chosen so that every mistake shows
-(eps = 0.1, so that its placement matters; rho = 0.9, so that a swap is visible).
+``check(name, fn)`` runs ``fn`` for ``STEPS`` steps on a small seeded problem
+whose gradient depends on the parameters (a noisy quadratic with curvatures of
+very different sizes), next to the library's own optimizer, and compares theta
+and every state array after each step (relative tolerance ``RTOL``). If they
+differ, it runs the catalogue of known mistakes in :mod:`.mistakes` on the same
+problem and reports the one the student's trajectory matches.
+
+The hyperparameters are chosen so that every mistake shows: eps = 0.1, so that
+its placement matters; rho = 0.9 and betas (0.8, 0.95), so that swapping rho and
+1 - rho, or beta1 and beta2, changes the numbers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import inspect
+import io
+import os
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from .. import optim
 from ..parameter import Parameter
+from .mistakes import CATALOGUE, Mistake
 
 STEPS = 12
 RTOL = 1e-9
+ATOL = 1e-12
+
+# The test problem: gradient = CURVATURE * theta + NOISE[step], so the gradients range
+# from about 0.01 to 6 in size and change from step to step with theta.
+_rng = np.random.default_rng(2024)
+THETA0 = np.array([2.0, -1.0, 0.5, -0.05])
+CURVATURE = np.array([3.0, 0.5, 10.0, 0.2])
+NOISE = 0.1 * _rng.standard_normal((STEPS, THETA0.size))
+del _rng
+
+
+def gradient(theta: np.ndarray, step: int) -> np.ndarray:
+    """The gradient the checker feeds at ``step`` (0-based) when the parameters are ``theta``."""
+    return CURVATURE * theta + NOISE[step]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: the student's signature, the settings of the check and the reference optimizer."""
+
+    name: str
+    state: tuple[str, ...]  # names of the state arrays, in the order of the signature
+    optimizer_state: tuple[str, ...]  # the same arrays' names in the optimizer's state
+    uses_t: bool  # whether the step count t (1 at the first step) follows the state
+    hyper: dict[str, float]  # the hyperparameters of the check, in the order of the signature
+    make_optimizer: Callable[[list[Parameter]], optim.Optimizer]
+
+    @property
+    def arrays(self) -> tuple[str, ...]:
+        return ("theta", *self.state)
+
+    @property
+    def signature(self) -> str:
+        args = ["theta", "grad", *self.state, *(["t"] if self.uses_t else []), *self.hyper]
+        return f"{self.name}_step({', '.join(args)})"
+
+    @property
+    def returns(self) -> str:
+        return f"({', '.join(self.arrays)})"
+
+    @property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        return CATALOGUE[self.name]
+
+
+_ADAM = {"lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 0.1}
+
+EXERCISES: dict[str, Exercise] = {
+    e.name: e
+    for e in (
+        Exercise(
+            "sgd_momentum",
+            ("velocity",),
+            ("momentum_buffer",),
+            False,
+            {"lr": 0.05, "momentum": 0.9},
+            lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
+        ),
+        Exercise(
+            "adagrad",
+            ("sum_sq",),
+            ("sum",),
+            False,
+            {"lr": 0.1, "eps": 0.1},
+            lambda ps: optim.Adagrad(ps, lr=0.1, eps=0.1),
+        ),
+        Exercise(
+            "rmsprop",
+            ("square_avg",),
+            ("square_avg",),
+            False,
+            {"lr": 0.01, "rho": 0.9, "eps": 0.1},
+            lambda ps: optim.RMSProp(ps, lr=0.01, rho=0.9, eps=0.1),
+        ),
+        Exercise(
+            "adam",
+            ("m", "v"),
+            ("exp_avg", "exp_avg_sq"),
+            True,
+            _ADAM,
+            lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.95), eps=0.1),
+        ),
+        Exercise(
+            "adamw",
+            ("m", "v"),
+            ("exp_avg", "exp_avg_sq"),
+            True,
+            {**_ADAM, "weight_decay": 0.5},
+            lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.95), eps=0.1, weight_decay=0.5),
+        ),
+    )
+}
 
 
 @dataclass
 class CheckResult:
-    """The verdict: ``passed``, a ``diagnosis`` name and a friendly ``message``."""
+    """The verdict on one student function.
+
+    Attributes:
+        exercise: the exercise's name, e.g. ``"rmsprop"``.
+        passed: True when theta and the state match the reference at every step.
+        diagnosis: ``"correct"``, or the name of the mistake (``"eps_inside_sqrt"``, ...).
+        message: a short friendly explanation: what went wrong, where, and a hint.
+        step: the first step (1-based) at which the result differs, if any.
+        where: the array and coordinate that first differs, e.g. ``"theta[2]"``.
+    """
 
     exercise: str
     passed: bool
     diagnosis: str
     message: str
     step: int | None = None
+    where: str | None = None
 
     def __repr__(self) -> str:
         mark = "PASSED" if self.passed else "NOT YET"
-        return f"[{mark}] {self.exercise}: {self.message}"
+        return f"[{mark}] {self.exercise}: " + self.message.replace("\n", "\n    ")
+
+    __str__ = __repr__
 
     def _repr_html_(self) -> str:
         colour = "#e6f4ea" if self.passed else "#fdecea"
-        title = "Correct" if self.passed else f"Not yet: {self.diagnosis.replace('_', ' ')}"
+        title = "correct" if self.passed else f"not yet ({self.diagnosis})"
+        body = html.escape(self.message).replace("\n", "<br>")
         return (
             f'<div style="background:{colour};padding:.6em 1em;border-radius:6px">'
-            f"<b>{html.escape(self.exercise)}: {html.escape(title)}</b><br>{html.escape(self.message)}</div>"
+            f"<b>{html.escape(self.exercise)}: {html.escape(title)}</b><br>{body}</div>"
         )
 
 
+class _BadReturn(Exception):
+    """The student's function returned something the checker cannot use."""
+
+
+class _StudentError(Exception):
+    """The student's function raised ``error`` at ``step`` (1-based)."""
+
+    def __init__(self, error: BaseException, step: int) -> None:
+        super().__init__(str(error))
+        self.error, self.step = error, step
+
+
 @dataclass
-class Exercise:
-    name: str
-    state: tuple[str, ...]  # names of the state arrays, in signature order
-    hyper: dict[str, float]  # the hyperparameters the check uses
-    uses_t: bool
-    reference: Callable[[], list[np.ndarray]]  # theta after each step, from the real optimizer
-    mistakes: dict[str, tuple[Callable[..., Any], str]] = field(default_factory=dict)
+class _Run:
+    trajectory: np.ndarray  # (STEPS, len(arrays), size): theta and each state array after each step
+    returned_none: bool  # the function returned None and updated its arguments in place
 
 
-def _problem() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """theta0, curvature a and per-step noise: gradients of very different sizes."""
-    rng = np.random.default_rng(2024)
-    theta0 = np.array([2.0, -1.0, 0.5, -0.05])
-    a = np.array([3.0, 0.5, 10.0, 0.2])
-    noise = 0.1 * rng.standard_normal((STEPS, 4))
-    return theta0, a, noise
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return repr(value) if value is None else f"a {type(value).__name__}"
 
 
-def _gradient(theta: np.ndarray, step: int) -> np.ndarray:
-    _, a, noise = _problem()
-    return a * theta + noise[step]
+def _as_array(name: str, value: Any, size: int) -> np.ndarray:
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _BadReturn(f"{name} should be a NumPy array of shape ({size},); got {_describe(value)}.") from None
+    if array.shape != (size,):
+        raise _BadReturn(f"{name} should keep the shape ({size},) of theta; got shape {array.shape}.")
+    return array
 
 
-def _reference_run(make: Callable[[list[Parameter]], optim.Optimizer]) -> list[np.ndarray]:
-    theta0, _, _ = _problem()
-    p = Parameter(theta0.copy())
-    opt = make([p])
-    out = []
+def _run(fn: Callable[..., Any], exercise: Exercise, t_offset: int = 0) -> _Run:
+    """Run the student's ``fn`` for STEPS steps; ``t_offset`` shifts the t passed (a probe)."""
+    theta = THETA0.copy()
+    state = [np.zeros_like(theta) for _ in exercise.state]
+    rows, returned_none = [], False
     for step in range(STEPS):
-        p.grad = _gradient(p.data, step)
-        opt.step()
-        out.append(p.data.copy())
-    return out
-
-
-def _run(fn: Callable[..., Any], exercise: Exercise) -> list[np.ndarray]:
-    """Run an update function; raise ValueError with a friendly message on bad output."""
-    theta0, _, _ = _problem()
-    theta = theta0.copy()
-    state = [np.zeros(4) for _ in exercise.state]
-    out = []
-    for step in range(STEPS):
-        args: list[Any] = [theta.copy(), _gradient(theta, step), *(s.copy() for s in state)]
-        if exercise.uses_t:
-            args.append(step + 1)
-        result = fn(*args, *exercise.hyper.values())
-        expected = 1 + len(exercise.state)
-        if not isinstance(result, tuple) or len(result) != expected:
-            names = ", ".join(["theta", *exercise.state])
-            raise ValueError(
-                f"return a tuple ({names}); got {type(result).__name__}"
-                + (f" of length {len(result)}" if isinstance(result, tuple) else "")
-            )
-        arrays = [np.asarray(r, dtype=np.float64) for r in result]
-        for name, array in zip(["theta", *exercise.state], arrays, strict=True):
-            if array.shape != (4,):
-                raise ValueError(f"{name} should keep the shape (4,) of the parameters; got {array.shape}")
+        given = [theta.copy(), gradient(theta, step), *(s.copy() for s in state)]
+        before = [given[0].copy(), *(s.copy() for s in state)]
+        t = [step + 1 + t_offset] if exercise.uses_t else []
+        try:
+            result = fn(*given, *t, *exercise.hyper.values())
+        except Exception as error:
+            raise _StudentError(error, step + 1) from error
+        if result is None:
+            in_place = [given[0], *given[2:]]
+            if all(np.array_equal(a, b) for a, b in zip(in_place, before, strict=True)):
+                raise _BadReturn(f"your function returned None; end it with `return {', '.join(exercise.arrays)}`.")
+            result, returned_none = in_place, True
+        if not isinstance(result, tuple | list) or len(result) != len(exercise.arrays):
+            raise _BadReturn(f"return a tuple {exercise.returns}; got {_describe(result)}.")
+        arrays = [_as_array(name, r, theta.size) for name, r in zip(exercise.arrays, result, strict=True)]
         theta, state = arrays[0], arrays[1:]
-        out.append(theta.copy())
-    return out
+        rows.append(arrays)
+    return _Run(np.array(rows), returned_none)
 
 
-def _first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> tuple[int, int] | None:
-    for step, (x, y) in enumerate(zip(a, b, strict=True)):
-        if not np.allclose(x, y, rtol=RTOL, atol=1e-12):
-            return step, int(np.argmax(np.abs(x - y)))
+@cache
+def _reference(name: str) -> np.ndarray:
+    """The real optimizer's theta and state after each step, shaped like ``_Run.trajectory``."""
+    exercise = EXERCISES[name]
+    p = Parameter(THETA0.copy())
+    opt = exercise.make_optimizer([p])
+    rows = []
+    for step in range(STEPS):
+        p.grad = gradient(p.data, step)
+        opt.step()
+        rows.append([p.data.copy(), *(opt.state[p][key].copy() for key in exercise.optimizer_state)])
+    trajectory = np.array(rows)
+    trajectory.flags.writeable = False
+    return trajectory
+
+
+def _matches(a: np.ndarray, b: np.ndarray, rtol: float = RTOL) -> bool:
+    return bool(np.allclose(a, b, rtol=rtol, atol=ATOL))
+
+
+def _first_difference(student: np.ndarray, reference: np.ndarray, exercise: Exercise) -> tuple[int, str, str]:
+    """The first step (1-based) at which the runs differ, where ("theta[2]") and the two values there."""
+    close = np.isclose(student, reference, rtol=RTOL, atol=ATOL)
+    step = int(np.flatnonzero(~close.all(axis=(1, 2)))[0])
+    array = int(np.flatnonzero(~close[step].all(axis=1))[0])  # theta first, then the state in order
+    gap = np.abs(student[step, array] - reference[step, array])
+    gap = np.where(np.isnan(gap), np.inf, np.where(close[step, array], -1.0, gap))
+    coordinate = int(np.argmax(gap))
+    yours, expected = student[step, array, coordinate], reference[step, array, coordinate]
+    return step + 1, f"{exercise.arrays[array]}[{coordinate}]", f"yours {yours:.10g}, expected {expected:.10g}"
+
+
+def _student_line(error: BaseException) -> str:
+    """Where in the student's code the error was raised, e.g. 'line 3 in my_rmsprop: `v = ...`'."""
+    numpy_dir = os.path.dirname(np.__file__)
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in reversed(frames):
+        if not frame.filename.startswith(numpy_dir) and frame.filename != __file__:
+            code = f": `{frame.line}`" if frame.line else ""
+            return f" (line {frame.lineno} in {frame.name}{code})"
+    return ""
+
+
+def _signature_problem(fn: Callable[..., Any], exercise: Exercise) -> str | None:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # builtins and some callables have none: just call them
+        return None
+    n = 2 + len(exercise.state) + exercise.uses_t + len(exercise.hyper)
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        name = getattr(fn, "__name__", "your function")
+        return (
+            f"The checker calls your function with {n} arguments, as {exercise.signature}, "
+            f"but {name}{signature} cannot take them."
+        )
     return None
 
 
-def check(name: str, fn: Callable[..., Any]) -> CheckResult:
-    """Check the student's ``fn`` for exercise ``name`` ("sgd_momentum", "adagrad",
-    "rmsprop", "adam" or "adamw")."""
-    if name not in EXERCISES:
-        raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got {name!r}")
-    exercise = EXERCISES[name]
+def _quiet_run(fn: Callable[..., Any], exercise: Exercise, t_offset: int = 0) -> np.ndarray | None:
+    """A run of a variant or a probe: None if it fails; prints are swallowed."""
     try:
-        student = _run(fn, exercise)
-    except NotImplementedError as error:
-        return CheckResult(name, False, "not_implemented", f"{error}. The docstring says what to compute.")
-    except ValueError as error:
-        return CheckResult(name, False, "wrong_return_value", str(error))
-    except Exception as error:  # the student's code raised: report it kindly
-        return CheckResult(name, False, "raised_an_exception", f"your function raised {type(error).__name__}: {error}")
-    if not all(np.isfinite(theta).all() for theta in student):
-        step = next(i for i, theta in enumerate(student) if not np.isfinite(theta).all())
-        hint = " (bias correction with t - 1 divides by 1 - beta^0 = 0)" if exercise.uses_t and step == 0 else ""
-        return CheckResult(name, False, "nan_or_inf", f"theta became NaN or inf at step {step + 1}{hint}", step + 1)
-    reference = exercise.reference()
-    difference = _first_difference(student, reference)
-    if difference is None:
-        return CheckResult(name, True, "correct", f"matches the reference optimizer to 1e-9 over {STEPS} steps.")
-    step, coordinate = difference
-    where = f"First difference at step {step + 1}, coordinate {coordinate}."
-    for diagnosis, (variant, explanation) in exercise.mistakes.items():
-        try:
-            candidate = _run(variant, exercise)
-        except (ArithmeticError, ValueError):
-            continue
-        if _first_difference(student, candidate) is None:
-            return CheckResult(name, False, diagnosis, f"{explanation} {where}", step + 1)
-    return CheckResult(
-        name,
-        False,
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run(fn, exercise, t_offset).trajectory
+    except (_BadReturn, _StudentError):
+        return None
+
+
+def _diagnose(fn: Callable[..., Any], exercise: Exercise, run: _Run) -> tuple[str, str, str]:
+    """(diagnosis, what, hint) for a run that differs from the reference."""
+    reference = _reference(exercise.name)
+    student = run.trajectory
+    # A known mistake: first one matching theta and the state, then one matching theta alone
+    # (a student who returns the old state instead of a fresh zero one takes the same path).
+    variants = [(m, _quiet_run(m.step, exercise)) for m in exercise.mistakes]
+    for mistake, trajectory in variants:
+        if trajectory is not None and _matches(student, trajectory):
+            return mistake.diagnosis, mistake.what, mistake.hint
+    for mistake, trajectory in variants:  # theta alone; a mistake in the state only cannot show here
+        if trajectory is not None and _matches(student[:, 0], trajectory[:, 0]):
+            if not _matches(trajectory[:, 0], reference[:, 0]):
+                return mistake.diagnosis, mistake.what, mistake.hint
+    if exercise.uses_t:  # does the function become right when t is shifted? Then it counts from elsewhere.
+        for offset, uses in ((1, "t - 1"), (-1, "t + 1")):
+            probe = _quiet_run(fn, exercise, t_offset=offset)
+            if probe is not None and _matches(probe, reference):
+                what = f"The step count is off by one: your function behaves as if it used {uses}."
+                if offset == 1:
+                    what += " At the first step 1 - beta^0 = 0, a division by zero."
+                return "bias_correction_off_by_one", what, "t is already 1 at the first step: use 1 - beta^t."
+    if not np.isfinite(student).all():
+        return (
+            "nan_or_inf",
+            "Your function produced NaN or inf.",
+            "Look for a division by zero (is eps where it should be?) or the square root of a negative "
+            "number (a squared average can never go below 0).",
+        )
+    if _matches(student, reference, rtol=1e-5):
+        return (
+            "almost_correct",
+            "Your numbers agree with the reference to about 5 digits, but not to 9.",
+            "Are your arrays float32, or is a constant rounded? The check computes in float64.",
+        )
+    return (
         "differs",
-        f"{where} It matches none of the usual mistakes: print theta and the state for the "
-        "first two steps and compare them with the formulas in the docstring.",
-        step + 1,
+        "Your result differs from the reference, and matches none of the usual mistakes.",
+        "Print theta and the state for the first two steps and compare them with the formulas in the docstring.",
     )
 
 
-# ------------------------------------------------------------------------ the mistakes
-def _sgd_variants() -> dict[str, tuple[Callable[..., Any], str]]:
-    def sign(theta, g, v, t, lr, mu):
-        v = g.copy() if t == 1 else mu * v + g
-        return theta + lr * v, v
+def check(name: str, fn: Callable[..., Any]) -> CheckResult:
+    """Check a student's update rule ``fn`` for the exercise ``name``.
 
-    def no_state(theta, g, v, t, lr, mu):
-        return theta - lr * g, g.copy()
-
-    def ema(theta, g, v, t, lr, mu):
-        v = mu * v + (1 - mu) * g
-        return theta - lr * v, v
-
-    return {
-        "sign_of_the_update": (sign, "The update goes uphill: subtract lr*velocity, do not add it."),
-        "state_not_carried": (
-            no_state,
-            "The velocity is not carried from one step to the next: use the velocity you are given.",
-        ),
-        "momentum_as_average": (
-            ema,
-            "You average (mu*v + (1 - mu)*g); torch's momentum adds the full gradient: v <- mu*v + g.",
-        ),
-    }
-
-
-def _adagrad_variants() -> dict[str, tuple[Callable[..., Any], str]]:
-    def inside(theta, g, s, lr, eps):
-        s = s + g**2
-        return theta - lr * g / np.sqrt(s + eps), s
-
-    def no_sqrt(theta, g, s, lr, eps):
-        s = s + g**2
-        return theta - lr * g / (s + eps), s
-
-    def sign(theta, g, s, lr, eps):
-        s = s + g**2
-        return theta + lr * g / (np.sqrt(s) + eps), s
-
-    def no_state(theta, g, s, lr, eps):
-        s = g**2
-        return theta - lr * g / (np.sqrt(s) + eps), s
-
-    def average(theta, g, s, lr, eps):
-        s = 0.9 * s + 0.1 * g**2
-        return theta - lr * g / (np.sqrt(s) + eps), s
-
-    return {
-        "eps_inside_sqrt": (inside, "eps is inside the square root: Adagrad divides by sqrt(G) + eps."),
-        "sqrt_forgotten": (no_sqrt, "The square root is missing: divide by sqrt(G) + eps, not G + eps."),
-        "sign_of_the_update": (sign, "The update goes uphill: subtract it."),
-        "state_not_carried": (no_state, "The sum of squares restarts every step: add grad^2 to the sum you are given."),
-        "average_instead_of_sum": (
-            average,
-            "You keep a decaying average (that is RMSProp); Adagrad keeps the plain sum.",
-        ),
-    }
+    ``name`` is one of ``"sgd_momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``
+    or ``"adamw"``; ``fn`` has the signature of ``templates.<name>_step``. It may
+    update its arguments in place (they are copies) and return them, or return new
+    arrays. Returns a :class:`CheckResult` that prints as a short explanation.
+    """
+    if name not in EXERCISES:
+        raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got {name!r}")
+    exercise = EXERCISES[name]
+    problem = _signature_problem(fn, exercise)
+    if problem is not None:
+        return CheckResult(name, False, "wrong_signature", f"{problem}\nHint: {_TEMPLATE_HINT.format(name)}")
+    with np.errstate(all="ignore"):
+        try:
+            run = _run(fn, exercise)
+        except _StudentError as failure:
+            error = failure.error
+            if isinstance(error, NotImplementedError):
+                message = (
+                    f"{exercise.signature} is not written yet (it raises NotImplementedError).\n"
+                    f"Hint: {_TEMPLATE_HINT.format(name)}"
+                )
+                return CheckResult(name, False, "not_implemented", message)
+            message = (
+                f"Your function raised {type(error).__name__} at step {failure.step}{_student_line(error)}:\n"
+                f"{error}\nHint: the arguments are NumPy arrays of shape ({THETA0.size},) and plain floats"
+                + (", and t is an int." if exercise.uses_t else ".")
+            )
+            return CheckResult(name, False, "raised_an_exception", message, failure.step)
+        except _BadReturn as bad:
+            message = f"Wrong return value: {bad}\nHint: {exercise.signature} returns {exercise.returns}."
+            return CheckResult(name, False, "wrong_return_value", message)
+        reference = _reference(name)
+        if _matches(run.trajectory, reference):
+            arrays = ", ".join(exercise.arrays[:-1]) + " and " + exercise.arrays[-1]
+            message = f"Correct: {arrays} match the reference optimizer to 1e-9 at each of {STEPS} steps."
+            return CheckResult(name, True, "correct", message)
+        step, where, values = _first_difference(run.trajectory, reference, exercise)
+        diagnosis, what, hint = _diagnose(fn, exercise, run)
+    if run.returned_none:
+        hint += (
+            " (Your function returns nothing, so the checker reads the arrays it was given, as your code left them. "
+            "`v = rho*v + ...` makes a new array and leaves the given one unchanged; `v *= rho` changes it. "
+            "Simplest: return the new arrays.)"
+        )
+    message = f"{what}\nFirst difference at step {step}, {where}: {values}.\nHint: {hint}"
+    return CheckResult(name, False, diagnosis, message, step, where)
 
 
-def _rmsprop_variants() -> dict[str, tuple[Callable[..., Any], str]]:
-    def inside(theta, g, v, lr, rho, eps):
-        v = rho * v + (1 - rho) * g**2
-        return theta - lr * g / np.sqrt(v + eps), v
-
-    def no_sqrt(theta, g, v, lr, rho, eps):
-        v = rho * v + (1 - rho) * g**2
-        return theta - lr * g / (v + eps), v
-
-    def swapped(theta, g, v, lr, rho, eps):
-        v = (1 - rho) * v + rho * g**2
-        return theta - lr * g / (np.sqrt(v) + eps), v
-
-    def sign(theta, g, v, lr, rho, eps):
-        v = rho * v + (1 - rho) * g**2
-        return theta + lr * g / (np.sqrt(v) + eps), v
-
-    def no_state(theta, g, v, lr, rho, eps):
-        v = (1 - rho) * g**2
-        return theta - lr * g / (np.sqrt(v) + eps), v
-
-    def not_squared(theta, g, v, lr, rho, eps):
-        v = rho * v + (1 - rho) * np.abs(g)
-        return theta - lr * g / (np.sqrt(v) + eps), v
-
-    return {
-        "eps_inside_sqrt": (
-            inside,
-            "eps is inside the square root (Keras's placement); this exercise uses torch's: sqrt(v) + eps.",
-        ),
-        "sqrt_forgotten": (no_sqrt, "The square root is missing: divide by sqrt(v) + eps."),
-        "rho_swapped": (
-            swapped,
-            "rho and 1 - rho are swapped: v <- rho*v + (1 - rho)*g^2 keeps most of the old average.",
-        ),
-        "sign_of_the_update": (sign, "The update goes uphill: subtract it."),
-        "state_not_carried": (
-            no_state,
-            "The average is not carried between steps: start from the square_avg you are given.",
-        ),
-        "gradient_not_squared": (not_squared, "The average must be of the squared gradient g^2, not of |g|."),
-    }
+_TEMPLATE_HINT = (
+    "the stub rmsprop_edu.exercises.templates.{0}_step has the signature and, in its docstring, the maths; "
+    "write your own function like it and check it again."
+)
 
 
-def _adam_core(
-    theta,
-    g,
-    m,
-    v,
-    t,
-    lr,
-    b1,
-    b2,
-    eps,
-    *,
-    correct=True,
-    shift=0,
-    inside=False,
-    sqrt=True,
-    swap=False,
-    one_minus_swap=False,
-    sign=-1.0,
-    carry=True,
-):
-    if not carry:
-        m, v = np.zeros_like(m), np.zeros_like(v)
-    if swap:
-        b1, b2 = b2, b1
-    if one_minus_swap:
-        m = (1 - b1) * m + b1 * g
-    else:
-        m = b1 * m + (1 - b1) * g
-    v = b2 * v + (1 - b2) * g**2
-    tt = t + shift
-    m_hat = m / (1 - b1**tt) if correct else m
-    v_hat = v / (1 - b2**tt) if correct else v
-    denominator = np.sqrt(v_hat + eps) if inside else (np.sqrt(v_hat) if sqrt else v_hat) + eps
-    return theta + sign * lr * m_hat / denominator, m, v
+def check_sgd_momentum(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``sgd_momentum_step(theta, grad, velocity, lr, momentum) -> (theta, velocity)``."""
+    return check("sgd_momentum", fn)
 
 
-def _adam_variants() -> dict[str, tuple[Callable[..., Any], str]]:
-    def make(**kw):
-        return lambda theta, g, m, v, t, lr, b1, b2, eps: _adam_core(theta, g, m, v, t, lr, b1, b2, eps, **kw)
-
-    return {
-        "bias_correction_missing": (
-            make(correct=False),
-            "There is no bias correction: divide m by 1 - beta1^t and v by 1 - beta2^t.",
-        ),
-        "bias_correction_off_by_one": (
-            make(shift=1),
-            "The bias correction uses t + 1; t is already 1 at the first step.",
-        ),
-        "eps_inside_sqrt": (make(inside=True), "eps is inside the square root: Adam divides by sqrt(v_hat) + eps."),
-        "sqrt_forgotten": (make(sqrt=False), "The square root is missing: divide by sqrt(v_hat) + eps."),
-        "betas_swapped": (make(swap=True), "beta1 and beta2 are swapped: beta1 belongs to m (the mean), beta2 to v."),
-        "beta_and_one_minus_beta_swapped": (
-            make(one_minus_swap=True),
-            "beta1 and 1 - beta1 are swapped in m's update.",
-        ),
-        "sign_of_the_update": (make(sign=1.0), "The update goes uphill: subtract it."),
-        "state_not_carried": (
-            make(carry=False),
-            "m and v are not carried between steps: update the m and v you are given.",
-        ),
-    }
+def check_adagrad(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``adagrad_step(theta, grad, sum_sq, lr, eps) -> (theta, sum_sq)``."""
+    return check("adagrad", fn)
 
 
-def _adamw_variants() -> dict[str, tuple[Callable[..., Any], str]]:
-    def coupled(theta, g, m, v, t, lr, b1, b2, eps, wd):
-        return _adam_core(theta, g + wd * theta, m, v, t, lr, b1, b2, eps)
-
-    def no_lr(theta, g, m, v, t, lr, b1, b2, eps, wd):
-        return _adam_core(theta * (1 - wd), g, m, v, t, lr, b1, b2, eps)
-
-    def after(theta, g, m, v, t, lr, b1, b2, eps, wd):
-        theta, m, v = _adam_core(theta, g, m, v, t, lr, b1, b2, eps)
-        return theta * (1 - lr * wd), m, v
-
-    def no_decay(theta, g, m, v, t, lr, b1, b2, eps, wd):
-        return _adam_core(theta, g, m, v, t, lr, b1, b2, eps)
-
-    def no_correction(theta, g, m, v, t, lr, b1, b2, eps, wd):
-        return _adam_core(theta * (1 - lr * wd), g, m, v, t, lr, b1, b2, eps, correct=False)
-
-    return {
-        "weight_decay_coupled": (
-            coupled,
-            "The weight decay is coupled (added to the gradient, L2 style); "
-            "AdamW decays theta directly: theta*(1 - lr*wd).",
-        ),
-        "weight_decay_without_lr": (no_lr, "The decay factor should be 1 - lr*weight_decay, not 1 - weight_decay."),
-        "weight_decay_after_the_step": (
-            after,
-            "Decay theta before Adam's step, as torch does (theta*(1 - lr*wd), then the step).",
-        ),
-        "weight_decay_missing": (
-            no_decay,
-            "There is no weight decay at all: multiply theta by 1 - lr*weight_decay first.",
-        ),
-        "bias_correction_missing": (
-            no_correction,
-            "There is no bias correction: divide m by 1 - beta1^t and v by 1 - beta2^t.",
-        ),
-    }
+def check_rmsprop(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``rmsprop_step(theta, grad, square_avg, lr, rho, eps) -> (theta, square_avg)``."""
+    return check("rmsprop", fn)
 
 
-EXERCISES: dict[str, Exercise] = {
-    "sgd_momentum": Exercise(
-        "sgd_momentum",
-        ("velocity",),
-        {"lr": 0.05, "momentum": 0.9},
-        True,
-        lambda: _reference_run(lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9)),
-        _sgd_variants(),
-    ),
-    "adagrad": Exercise(
-        "adagrad",
-        ("sum_sq",),
-        {"lr": 0.1, "eps": 0.1},
-        False,
-        lambda: _reference_run(lambda ps: optim.Adagrad(ps, lr=0.1, eps=0.1)),
-        _adagrad_variants(),
-    ),
-    "rmsprop": Exercise(
-        "rmsprop",
-        ("square_avg",),
-        {"lr": 0.01, "rho": 0.9, "eps": 0.1},
-        False,
-        lambda: _reference_run(lambda ps: optim.RMSProp(ps, lr=0.01, rho=0.9, eps=0.1)),
-        _rmsprop_variants(),
-    ),
-    "adam": Exercise(
-        "adam",
-        ("m", "v"),
-        {"lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 0.1},
-        True,
-        lambda: _reference_run(lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.95), eps=0.1)),
-        _adam_variants(),
-    ),
-    "adamw": Exercise(
-        "adamw",
-        ("m", "v"),
-        {"lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 0.1, "weight_decay": 0.5},
-        True,
-        lambda: _reference_run(lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.95), eps=0.1, weight_decay=0.5)),
-        _adamw_variants(),
-    ),
-}
+def check_adam(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps) -> (theta, m, v)``."""
+    return check("adam", fn)
 
-__all__ = ["EXERCISES", "CheckResult", "check"]
+
+def check_adamw(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (theta, m, v)``."""
+    return check("adamw", fn)
+
+
+__all__ = [
+    "EXERCISES",
+    "CheckResult",
+    "check",
+    "check_adagrad",
+    "check_adam",
+    "check_adamw",
+    "check_rmsprop",
+    "check_sgd_momentum",
+]

@@ -1,23 +1,30 @@
-"""Reference solutions to the exercises, written the way a student would (no peeking first!)."""
+"""Reference solutions to the exercises in ``templates``, written the way a student would.
+
+Try the exercises first! Each function returns new arrays; updating in place
+(``v *= rho; v += (1 - rho) * grad**2``) is just as correct.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 
-def sgd_momentum_step(theta, grad, velocity, t, lr, momentum):
-    velocity = grad.copy() if t == 1 else momentum * velocity + grad
-    return theta - lr * velocity, velocity
+def sgd_momentum_step(theta, grad, velocity, lr, momentum):
+    velocity = momentum * velocity + grad  # = grad at the first step, since velocity starts at 0
+    theta = theta - lr * velocity
+    return theta, velocity
 
 
 def adagrad_step(theta, grad, sum_sq, lr, eps):
     sum_sq = sum_sq + grad**2
-    return theta - lr * grad / (np.sqrt(sum_sq) + eps), sum_sq
+    theta = theta - lr * grad / (np.sqrt(sum_sq) + eps)
+    return theta, sum_sq
 
 
 def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
     square_avg = rho * square_avg + (1 - rho) * grad**2
-    return theta - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+    theta = theta - lr * grad / (np.sqrt(square_avg) + eps)
+    return theta, square_avg
 
 
 def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
@@ -25,9 +32,10 @@ def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
     v = beta2 * v + (1 - beta2) * grad**2
     m_hat = m / (1 - beta1**t)
     v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta, m, v
 
 
 def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
-    theta = theta * (1 - lr * weight_decay)
+    theta = theta * (1 - lr * weight_decay)  # decoupled: the decay never enters m or v
     return adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps)

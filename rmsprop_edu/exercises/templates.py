@@ -1,9 +1,23 @@
-"""Write these yourself, then check them: ``check("rmsprop", rmsprop_step)``.
+"""The exercises: write each update rule yourself, then check it.
 
-Each function receives the current parameters ``theta``, the gradient ``grad``,
-the optimizer's state, the step count ``t`` (1 at the first step) where needed and
-the hyperparameters, and returns the new ``theta`` and the new state, in the order
-of the signature. NumPy arrays in, NumPy arrays out; updating in place is fine.
+    from rmsprop_edu.exercises import check
+
+    def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+        ...                                     # your update
+        return theta, square_avg
+
+    check("rmsprop", rmsprop_step)              # says "Correct", or names the mistake
+
+Every function takes the parameters ``theta``, the gradient ``grad`` and the
+optimizer's state arrays (all NumPy arrays of the same shape), then, for Adam and
+AdamW, the step count ``t`` (1 at the first step), then the hyperparameters as
+plain floats. It returns the new ``theta`` and the new state as a tuple, in the
+order of the signature. The state starts at zeros. Updating the arrays in place
+(``v *= rho``) or returning new ones (``v = rho*v + ...``) are both fine: the
+checker passes copies and reads what you return.
+
+The semantics are torch.optim's (see the docstrings in ``rmsprop_edu.optim``).
+Reference solutions are in ``rmsprop_edu.exercises.solutions``: try first!
 """
 
 from __future__ import annotations
@@ -11,37 +25,103 @@ from __future__ import annotations
 import numpy as np
 
 
-def _todo(name: str) -> NotImplementedError:
-    return NotImplementedError(f"{name} is not written yet: replace the `raise` with your update")
+def _not_written(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{name} is not written yet: write your own function with this signature "
+        "(its docstring has the maths) and check it with rmsprop_edu.exercises.check"
+    )
 
 
-def sgd_momentum_step(theta: np.ndarray, grad: np.ndarray, velocity: np.ndarray, t: int, lr: float, momentum: float):
-    """SGD with heavy-ball momentum (torch's convention):
-    velocity <- grad at the first step (t == 1), momentum*velocity + grad afterwards;
-    theta <- theta - lr*velocity. Return (theta, velocity)."""
-    raise _todo("sgd_momentum_step")
+def sgd_momentum_step(
+    theta: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float, momentum: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """SGD with heavy-ball momentum, as torch.optim.SGD(lr=lr, momentum=momentum)::
+
+        velocity <- momentum*velocity + grad
+        theta    <- theta - lr*velocity
+
+    torch sets velocity = grad at the first step; since velocity starts at zeros,
+    the formula above does exactly that. Note that lr stays *outside* the velocity.
+
+    Returns:
+        (theta, velocity)
+    """
+    raise _not_written("sgd_momentum_step")
 
 
-def adagrad_step(theta: np.ndarray, grad: np.ndarray, sum_sq: np.ndarray, lr: float, eps: float):
-    """Adagrad: sum_sq <- sum_sq + grad^2; theta <- theta - lr*grad/(sqrt(sum_sq) + eps).
-    Return (theta, sum_sq)."""
-    raise _todo("adagrad_step")
+def adagrad_step(
+    theta: np.ndarray, grad: np.ndarray, sum_sq: np.ndarray, lr: float, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adagrad, as torch.optim.Adagrad(lr=lr, eps=eps)::
+
+        sum_sq <- sum_sq + grad^2                        the plain sum of every squared gradient
+        theta  <- theta - lr * grad / (sqrt(sum_sq) + eps)       eps OUTSIDE the root
+
+    Returns:
+        (theta, sum_sq)
+    """
+    raise _not_written("adagrad_step")
 
 
-def rmsprop_step(theta: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, lr: float, rho: float, eps: float):
-    """RMSProp: square_avg <- rho*square_avg + (1 - rho)*grad^2;
-    theta <- theta - lr*grad/(sqrt(square_avg) + eps). Return (theta, square_avg)."""
-    raise _todo("rmsprop_step")
+def rmsprop_step(
+    theta: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, lr: float, rho: float, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """RMSProp, as torch.optim.RMSprop(lr=lr, alpha=rho, eps=eps)::
+
+        square_avg <- rho*square_avg + (1 - rho)*grad^2     a decaying average of squared gradients
+        theta      <- theta - lr * grad / (sqrt(square_avg) + eps)      eps OUTSIDE the root
+
+    Returns:
+        (theta, square_avg)
+    """
+    raise _not_written("rmsprop_step")
 
 
-def adam_step(theta, grad, m, v, t: int, lr: float, beta1: float, beta2: float, eps: float):
-    """Adam: m <- beta1*m + (1 - beta1)*grad; v <- beta2*v + (1 - beta2)*grad^2;
-    m_hat = m/(1 - beta1^t); v_hat = v/(1 - beta2^t); theta <- theta - lr*m_hat/(sqrt(v_hat) + eps).
-    Return (theta, m, v)."""
-    raise _todo("adam_step")
+def adam_step(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adam, as torch.optim.Adam(lr=lr, betas=(beta1, beta2), eps=eps); t is 1 at the first step::
+
+        m     <- beta1*m + (1 - beta1)*grad               average of the gradient
+        v     <- beta2*v + (1 - beta2)*grad^2             average of its square
+        m_hat =  m / (1 - beta1^t)                        bias corrections: m and v start at 0
+        v_hat =  v / (1 - beta2^t)
+        theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)     eps OUTSIDE the root
+
+    Return m and v, not m_hat and v_hat.
+
+    Returns:
+        (theta, m, v)
+    """
+    raise _not_written("adam_step")
 
 
-def adamw_step(theta, grad, m, v, t: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float):
-    """AdamW: first theta <- theta*(1 - lr*weight_decay) (decoupled decay), then Adam's step
-    with the raw gradient. Return (theta, m, v)."""
-    raise _todo("adamw_step")
+def adamw_step(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """AdamW, as torch.optim.AdamW(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)::
+
+        theta <- theta * (1 - lr*weight_decay)          decoupled decay, first
+        then Adam's step (adam_step) with the raw gradient: the decay never enters m or v
+
+    Returns:
+        (theta, m, v)
+    """
+    raise _not_written("adamw_step")
