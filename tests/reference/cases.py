@@ -94,8 +94,10 @@ def seed_of(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-# RMSProp dialects recorded from optax and Keras 3 (tests/reference/record_dialects.py). Each case
-# builds RMSProp.preset(preset, params, **hyper) on our side.
+# RMSProp dialects recorded from optax, Keras 3 and TF1's tf.compat.v1.train.RMSPropOptimizer
+# (tests/reference/record_dialects.py). Each case builds RMSProp.preset(preset, params, **hyper) on
+# our side; ``library`` says which library recorded it. The ``*_schedule_momentum`` cases change lr
+# every step: only then can one see where lr enters the momentum buffer (lr_in_momentum).
 DIALECT_CASES: list[dict[str, Any]] = [
     {"name": "optax_default", "library": "optax", "preset": "optax", "hyper": {"lr": 0.01}},
     {"name": "optax_momentum", "library": "optax", "preset": "optax", "hyper": {"lr": 0.003, "momentum": 0.9}},
@@ -136,4 +138,50 @@ DIALECT_CASES: list[dict[str, Any]] = [
         "hyper": {"lr": 0.003, "centered": True, "momentum": 0.8, "rho": 0.95},
     },
     {"name": "keras_large_eps", "library": "keras", "preset": "keras", "hyper": {"lr": 0.01, "eps": 0.1}},
+    # lr schedules, bias correction with centring, and TF1 (accumulator starts at 1, eps 1e-10 inside the root)
+    {
+        "name": "optax_schedule_momentum",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.02, "momentum": 0.9},
+        "lr_gamma": 0.9,
+    },
+    # Centred and bias-corrected, the variance estimate of step 1 is exactly v/c - (gbar/c)^2 = 0, so
+    # the first step is lr*g/sqrt(eps): with eps = 1e-8 a jump of ~100*g made of rounding noise.
+    {
+        "name": "optax_centered_bias_correction",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.01, "centered": True, "bias_correction": True, "eps": 1e-2},
+    },
+    {
+        "name": "optax_adam_like",
+        "library": "optax",
+        "preset": "optax",
+        "hyper": {"lr": 0.01, "rho": 0.99, "eps_in_sqrt": False, "bias_correction": True},
+    },
+    {
+        "name": "keras_schedule_momentum",
+        "library": "keras",
+        "preset": "keras",
+        "hyper": {"lr": 0.02, "momentum": 0.9},
+        "lr_gamma": 0.9,
+    },
+    {"name": "tf1_default", "library": "tf1", "preset": "tf1", "hyper": {"lr": 0.01}},
+    {"name": "tf1_momentum", "library": "tf1", "preset": "tf1", "hyper": {"lr": 0.003, "momentum": 0.9}},
+    {"name": "tf1_centered", "library": "tf1", "preset": "tf1", "hyper": {"lr": 0.01, "centered": True}},
+    {
+        "name": "tf1_centered_momentum",
+        "library": "tf1",
+        "preset": "tf1",
+        "hyper": {"lr": 0.003, "centered": True, "momentum": 0.8, "rho": 0.95},
+    },
+    {"name": "tf1_large_eps", "library": "tf1", "preset": "tf1", "hyper": {"lr": 0.01, "eps": 0.1}},
+    {
+        "name": "tf1_schedule_momentum",
+        "library": "tf1",
+        "preset": "tf1",
+        "hyper": {"lr": 0.02, "momentum": 0.9},
+        "lr_gamma": 0.9,
+    },
 ]
