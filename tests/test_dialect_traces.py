@@ -20,15 +20,6 @@ from rmsprop_edu.optim import RMSProp
 
 TRACES = np.load(Path(__file__).parent / "data" / "dialect_traces.npz")
 
-# Cases where our preset is known to disagree with the library, and why. Strict: once the
-# preset is fixed the case passes, the xfail turns into a failure, and this entry must go.
-KNOWN_DISAGREEMENTS = {
-    "optax_schedule_momentum": (
-        "optax.rmsprop chains scale_by_rms -> scale_by_learning_rate -> trace, so lr_t enters the "
-        "momentum buffer (b <- mu*b + lr_t*g/d), but PRESETS['optax'] has lr_in_momentum=False"
-    ),
-}
-
 
 def run(case: dict[str, Any], preset: str | None = None, **extra: Any) -> list[np.ndarray]:
     """Our RMSProp.preset on the case's problem; each parameter's trajectory, (STEPS + 1, *shape)."""
@@ -61,16 +52,7 @@ def case_named(name: str) -> dict[str, Any]:
     return next(c for c in DIALECT_CASES if c["name"] == name)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DISAGREEMENTS[c["name"]]))
-        if c["name"] in KNOWN_DISAGREEMENTS
-        else c
-        for c in DIALECT_CASES
-    ],
-    ids=[c["name"] for c in DIALECT_CASES],
-)
+@pytest.mark.parametrize("case", DIALECT_CASES, ids=[c["name"] for c in DIALECT_CASES])
 def test_preset_matches_the_real_library(case: dict[str, Any]) -> None:
     traces = run(case)
     error = worst(case, traces)

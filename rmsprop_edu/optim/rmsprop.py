@@ -26,8 +26,8 @@ class RMSProp(Optimizer):
         d <- sqrt(s) + eps                   eps OUTSIDE the root (torch) ...
         d <- sqrt(s + eps)                   ... or inside, if eps_in_sqrt (keras, optax, tf1)
         if momentum > 0:
-            b <- momentum*b + g/d            lr outside the buffer (torch, optax) ...
-            b <- momentum*b + lr*g/d         ... or inside, if lr_in_momentum (keras, tf1)
+            b <- momentum*b + g/d            lr outside the buffer (torch) ...
+            b <- momentum*b + lr*g/d         ... or inside, if lr_in_momentum (keras, tf1, optax)
             theta <- theta - lr*b            (theta <- theta - b if lr_in_momentum)
         else:
             theta <- theta - lr*g/d
@@ -68,10 +68,15 @@ class RMSProp(Optimizer):
     ========  ======  =====  ======  ===========  ================  ===============
     pytorch   1e-2    0.99   1e-8    outside      0                 after buffer
     keras     1e-3    0.9    1e-7    inside       0                 inside buffer
-    optax     (none)  0.9    1e-8    inside       0 (initial_scale) after buffer
+    optax     (none)  0.9    1e-8    inside       0 (initial_scale) inside buffer
     tf1       (none)  0.9    1e-10   inside       1                 inside buffer
     hinton    (none)  0.9    1e-8*   outside      0                 (no momentum)
     ========  ======  =====  ======  ===========  ================  ===============
+
+    Every row is checked against traces recorded from the library itself (optax
+    0.2.8, Keras 3.15, TensorFlow 2.21's tf.compat.v1 optimizer; tests/reference).
+    ``weight_decay`` here is always the L2 penalty added to the gradient; Keras's own
+    ``weight_decay`` argument is decoupled (AdamW-style), so it does not port to it.
 
     "(none)": that library has no default learning rate, so the preset asks for
     ``lr=``. *Lecture 6e of Hinton's Coursera course gives no epsilon; 1e-8
@@ -115,7 +120,8 @@ class RMSProp(Optimizer):
     PRESETS: dict[str, dict[str, Any]] = {
         "pytorch": {"lr": 1e-2, "rho": 0.99, "eps": 1e-8},
         "keras": {"lr": 1e-3, "rho": 0.9, "eps": 1e-7, "eps_in_sqrt": True, "lr_in_momentum": True},
-        "optax": {"rho": 0.9, "eps": 1e-8, "eps_in_sqrt": True},
+        # optax.rmsprop chains scale_by_rms -> scale_by_learning_rate -> trace: lr enters the buffer
+        "optax": {"rho": 0.9, "eps": 1e-8, "eps_in_sqrt": True, "lr_in_momentum": True},
         "tf1": {"rho": 0.9, "eps": 1e-10, "eps_in_sqrt": True, "initial_square_avg": 1.0, "lr_in_momentum": True},
         "hinton": {"rho": 0.9, "eps": 1e-8},
     }
