@@ -34,19 +34,18 @@ scratch arrays allocated for that step.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .._validation import check_known_keys
 from ..parameter import Parameter
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 FORMAT_VERSION = 1
 
@@ -438,6 +437,9 @@ class Optimizer:
         The file is written to a temporary name first and then renamed, so an
         interrupted save never leaves a half-written file under ``path``.
         """
+        import json  # imported here, not at the top: `import rmsprop_edu` stays light
+        import tempfile
+
         sd = self.state_dict()
         arrays: dict[str, np.ndarray] = {}
         meta_state: dict[str, dict[str, Any]] = {}
@@ -463,6 +465,9 @@ class Optimizer:
     def load(self, path: str | os.PathLike[str]) -> None:
         """Restore from a file written by :meth:`save`; a missing, foreign or corrupted
         file raises ``ValueError`` and leaves the optimizer untouched."""
+        import json
+        import zipfile
+
         try:
             with np.load(os.fspath(path), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["__meta__"]))
@@ -493,7 +498,10 @@ _POOL: list[ThreadPoolExecutor] = []
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """One process-wide pool of worker threads for large updates, made on first use."""
+    """One process-wide pool of worker threads for large updates, made on first use
+    (and imported then too, to keep ``import rmsprop_edu`` light)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if not _POOL or _POOL[0]._max_workers < workers:
         _POOL[:] = [ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rmsprop_edu")]
     return _POOL[0]
