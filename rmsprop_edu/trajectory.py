@@ -180,7 +180,7 @@ def sweep(
 
 
 # ------------------------------------------------------------------------ fair comparison
-DEFAULT_GRID = np.logspace(-4, 0, 17)
+DEFAULT_GRID = np.logspace(-4, 1, 21)  # four values a decade; tune_lr widens it where the best sits at an edge
 
 
 @dataclass
@@ -192,13 +192,61 @@ class Tuned:
     grid: np.ndarray
     final_losses: np.ndarray
     horizon: int
+    #: decades added to the grid because the best lr sat at its edge.
+    widened: int = 0
+
+    @property
+    def at_edge(self) -> bool:
+        """True when the chosen lr is still the smallest or largest value tried, so a
+        wider grid might find a better one: say so beside any figure built from it."""
+        return len(self.grid) > 1 and self.lr in (self.grid[0], self.grid[-1])
+
+    @property
+    def range_text(self) -> str:
+        return _range_text(self.grid)
 
     @property
     def how(self) -> str:
-        return (
-            f"lr chosen from {len(self.grid)} log-spaced values in [{self.grid[0]:.0e}, {self.grid[-1]:.0e}] "
-            f"by the loss at step {self.horizon} (the horizon plotted), no clipping"
+        text = (
+            f"lr chosen from {self.range_text} by the loss at step {self.horizon} (the horizon plotted; "
+            "losses within 1e-12 (relative) of the best tie, won by the smaller lr), no clipping"
         )
+        if self.widened:
+            text += f"; the grid was widened by {self.widened} decade(s) because the best lr sat at its edge"
+        if self.at_edge:
+            text += "; the best lr is still at the edge of the grid, so a wider grid might do better"
+        return text
+
+
+def _range_text(grid: np.ndarray) -> str:
+    return f"{len(grid)} log-spaced values in [{grid[0]:.0e}, {grid[-1]:.0e}]"
+
+
+def _as_grid(grid: object) -> np.ndarray:
+    grid_array = DEFAULT_GRID if grid is None else np.sort(np.asarray(grid, dtype=np.float64).reshape(-1))
+    if grid_array.size == 0 or not (np.isfinite(grid_array).all() and (grid_array > 0).all()):
+        raise ValueError(f"grid must hold positive, finite learning rates, got {grid_array}")
+    return grid_array
+
+
+def _widen(grid: np.ndarray, upward: bool) -> np.ndarray:
+    """One more decade of ``grid`` beyond its top (or below its bottom), at the grid's own log spacing."""
+    ratio = grid[-1] / grid[-2] if upward else grid[1] / grid[0]
+    count = max(1, round(1 / np.log10(ratio)))
+    powers = ratio ** np.arange(1, count + 1)
+    return grid[-1] * powers if upward else grid[0] / powers[::-1]
+
+
+#: losses within this fraction of (initial loss - best loss) of the best count as ties.
+TIE_RTOL = 1e-12
+
+
+def _choose(losses: np.ndarray, initial: float) -> int:
+    """Index of the smallest lr (the grid is sorted) whose loss ties with the best one."""
+    best = float(np.min(losses))
+    with np.errstate(invalid="ignore", over="ignore"):
+        tolerance = TIE_RTOL * abs(initial - best) if np.isfinite(best) else np.inf
+        return int(np.flatnonzero(losses <= best + tolerance)[0])
 
 
 def tune_lr(
@@ -207,14 +255,44 @@ def tune_lr(
     steps: int,
     grid: object = None,
     start: object = None,
+    widen: int = 2,
     **hyperparameters: Any,
 ) -> Tuned:
     """Pick the lr from ``grid`` whose run has the lowest loss at ``steps``, the same
-    horizon the race will plot (tuning on a shorter horizon would favour fast starters)."""
-    grid_array = DEFAULT_GRID if grid is None else np.asarray(grid, dtype=np.float64)
-    result = sweep(surface, optimizer_cls, steps, lrs=grid_array, starts=start, keep_paths=False, **hyperparameters)
-    best = int(np.argmin(result.final_losses))
-    return Tuned(optimizer_cls.__name__, float(grid_array[best]), grid_array, result.final_losses, steps)
+    horizon the race will plot (tuning on a shorter horizon would favour fast starters).
+
+    Losses closer to the best than ``TIE_RTOL`` times the distance the best run descended
+    count as ties, and a tie goes to the smaller lr: once several runs have converged to
+    round-off (a bowl reaches 1e-24 with one lr and 1e-105 with a larger one), the
+    difference says nothing, and the largest lr would win only by its wildest first jump.
+
+    A best lr at the edge of the grid is not a tuned lr, only a bound: then the grid
+    grows by a decade on that side (at its own log spacing) and the new values are run
+    too, up to ``widen`` decades in all. ``Tuned.how`` says what was done, and whether
+    the choice still sits at the edge.
+    """
+    grid_array = _as_grid(grid)
+    check_range("widen", widen, 0, np.inf)
+
+    def run(lrs: np.ndarray) -> np.ndarray:
+        result = sweep(surface, optimizer_cls, steps, lrs=lrs, starts=start, keep_paths=False, **hyperparameters)
+        return result.final_losses
+
+    initial = float(np.max(surface.value(np.asarray(surface.start if start is None else start, dtype=float), 0)))
+    losses = run(grid_array)
+    widened = 0
+    while widened < widen and grid_array.size > 1:
+        best = _choose(losses, initial)
+        if 0 < best < grid_array.size - 1:
+            break
+        upward = best == grid_array.size - 1
+        extra = _widen(grid_array, upward)
+        extra_losses = run(extra)
+        grid_array = np.concatenate([grid_array, extra] if upward else [extra, grid_array])
+        losses = np.concatenate([losses, extra_losses] if upward else [extra_losses, losses])
+        widened += 1
+    best = _choose(losses, initial)
+    return Tuned(optimizer_cls.__name__, float(grid_array[best]), grid_array, losses, steps, widened)
 
 
 def fair_race(
@@ -227,12 +305,30 @@ def fair_race(
     """Tune each contender's lr (:func:`tune_lr`), run it, and return the trajectories and
     a caption that states how they were tuned (put it on the figure)."""
     trajectories = []
-    how = ""
+    tunings = []
     for optimizer_cls, hyper in contenders:
         tuned = tune_lr(surface, optimizer_cls, steps, grid=grid, start=start, **hyper)
         trajectories.append(run_trajectory(surface, optimizer_cls, steps, start=start, lr=tuned.lr, **hyper))
-        how = tuned.how
-    return trajectories, f"Each optimizer's {how}."
+        if hyper:  # name the variant: two SGDs in one race must be told apart in the caption
+            tuned.optimizer += "(" + ", ".join(f"{k}={v}" for k, v in hyper.items()) + ")"
+        tunings.append(tuned)
+    return trajectories, _race_caption(tunings, _range_text(_as_grid(grid)), steps)
+
+
+def _race_caption(tunings: list[Tuned], grid_text: str, steps: int) -> str:
+    """One sentence for the common case; the exceptions (a widened grid, a choice still at
+    the edge) named per optimizer, so that no figure hides how its contenders were tuned."""
+    caption = (
+        f"Each optimizer's lr chosen from {grid_text} by the loss at step {steps} (the horizon plotted; "
+        "losses within 1e-12 (relative) of the best tie, won by the smaller lr), no clipping."
+    )
+    notes = []
+    for t in tunings:
+        if t.widened:
+            notes.append(f"{t.optimizer}'s best lr sat at the edge, so its grid was widened to {t.range_text}")
+        if t.at_edge:
+            notes.append(f"{t.optimizer}'s best lr ({t.lr:.3g}) is still at the edge of its grid")
+    return caption + (" " + "; ".join(notes) + "." if notes else "")
 
 
 __all__ = ["SweepResult", "Trajectory", "Tuned", "fair_race", "run_trajectory", "sweep", "tune_lr"]
