@@ -64,6 +64,21 @@ def interval(low: float, high: float, low_open: bool = False, high_open: bool = 
     return f"{left}{fmt(low)}, {fmt(high)}{right}"
 
 
+def check_int(name: str, value: object, low: float = -math.inf, high: float = math.inf) -> int:
+    """A whole number (Python or NumPy integer, not a bool or a float) in [low, high].
+
+    >>> check_int("steps", 2.5, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be a whole number, got 2.5
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number, got {_describe(value)}")
+    if not low <= int(value) <= high:
+        raise ValueError(f"{name} must be in {interval(low, high, high_open=False)}, got {value!r}")
+    return int(value)
+
+
 def check_nonnegative(name: str, value: object) -> float:
     return check_range(name, value, 0.0, math.inf)
 
@@ -88,9 +103,9 @@ def check_unit_interval(name: str, value: object) -> float:
 
 
 def check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
+    if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {_describe(value)}")
-    return value
+    return bool(value)
 
 
 def check_betas(name: str, value: object) -> tuple[float, float]:

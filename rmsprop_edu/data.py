@@ -12,15 +12,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import check_nonnegative, check_range
+from ._validation import check_int, check_nonnegative, check_range
 from .nn.module import Rng, as_generator, check_float_dtype
 
 
 def _count(name: str, value: int, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    check_range(name, value, low, math.inf)
-    return int(value)
+    return check_int(name, value, low)
 
 
 # -------------------------------------------------------------------- classification in 2-D

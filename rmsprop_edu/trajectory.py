@@ -11,13 +11,12 @@ horizon that is plotted, and say so.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_range
+from ._validation import check_int
 from .optim.base import Optimizer
 from .parameter import Parameter
 from .surfaces import Surface
@@ -60,10 +59,7 @@ def _short(value: object) -> str:
 
 
 def _check_steps(steps: int) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise ValueError(f"steps must be a whole number, got {steps!r}")
-    check_range("steps", steps, 1, math.inf)
-    return int(steps)
+    return check_int("steps", steps, 1)
 
 
 def run_trajectory(
@@ -272,7 +268,7 @@ def tune_lr(
     the choice still sits at the edge.
     """
     grid_array = _as_grid(grid)
-    check_range("widen", widen, 0, np.inf)
+    check_int("widen", widen, 0)
 
     def run(lrs: np.ndarray) -> np.ndarray:
         result = sweep(surface, optimizer_cls, steps, lrs=lrs, starts=start, keep_paths=False, **hyperparameters)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .._validation import check_range
+from .._validation import check_int, check_range
 from .base import Optimizer
 
 
@@ -51,10 +51,7 @@ class Schedule:
 
 
 def _whole(name: str, value: int, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    check_range(name, value, low, math.inf)
-    return value
+    return check_int(name, value, low)
 
 
 def constant(optimizer: Optimizer) -> Schedule:
