@@ -83,6 +83,11 @@ def check_nonnegative(name: str, value: object) -> float:
     return check_range(name, value, 0.0, math.inf)
 
 
+def check_positive(name: str, value: object) -> float:
+    """A quantity that is divided by, such as eps in a denominator: ``(0, inf)``."""
+    return check_range(name, value, 0.0, math.inf, low_open=True)
+
+
 def check_lr(name: str, value: object) -> float | np.ndarray:
     """A learning rate: a number in [0, inf), or a floating-point array of them.
 

@@ -165,3 +165,73 @@ def test_save_writes_no_pickle(tmp_path):
         meta = json.loads(str(npz["__meta__"]))
     assert meta["optimizer"] == "NAdam" and meta["state"]["0"]["step"] == 2
     assert 0 < meta["state"]["0"]["mu_product"] < 1
+
+
+@pytest.mark.parametrize(
+    "opt_cls,key,value,message",
+    [
+        (Adam, "exp_avg_sq", -1.0, r"exp_avg_sq is an average of squares and cannot be negative, got -1.0"),
+        (RMSProp, "square_avg", -0.5, r"square_avg is an average of squares and cannot be negative"),
+        (Adagrad, "sum", -2.0, r"sum is an average of squares and cannot be negative"),
+        (NAdam, "mu_product", 5.0, r"mu_product must be in \[0, 1\], got 5.0"),
+        (Adam, "step", 0, r"step is 0 but state is present"),
+    ],
+)
+def test_load_state_dict_refuses_impossible_state(opt_cls, key, value, message):
+    # Each of these would make the next step divide by zero or take a root of a negative.
+    params, opt = make(opt_cls, {"lr": 0.01})
+    train(params, opt, 2, 0)
+    before = opt.state_dict()
+    bad = opt.state_dict()
+    if isinstance(bad["state"][0][key], np.ndarray):
+        bad["state"][0][key][...] = value
+    else:
+        bad["state"][0][key] = value
+    with pytest.raises(ValueError, match=message):
+        opt.load_state_dict(bad)
+    after = opt.state_dict()["state"][0]
+    for name, array in before["state"][0].items():  # nothing changed
+        np.testing.assert_array_equal(after[name], array)
+
+
+def test_an_array_lr_is_saved_loaded_and_copied(tmp_path):
+    p = Parameter(np.ones((3, 2)))
+    lrs = np.array([[0.1], [0.01], [0.001]]) * np.ones((3, 2))
+    opt = RMSProp([p], lr=lrs)
+    p.grad = np.ones((3, 2))
+    opt.step()
+    snapshot = opt.state_dict()
+    assert snapshot["param_groups"][0]["lr"] is not opt.param_groups[0]["lr"]  # a copy, as documented
+    opt.save(tmp_path / "sweep.npz")
+    q = Parameter(p.data.copy())
+    other = RMSProp([q], lr=np.ones((3, 2)))
+    other.load(tmp_path / "sweep.npz")
+    np.testing.assert_array_equal(other.param_groups[0]["lr"], lrs)
+    p.grad = q.grad = np.ones((3, 2))
+    opt.step()
+    other.step()
+    np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_save_names_a_missing_folder_and_writes_a_normal_file_mode(tmp_path):
+    import os
+
+    params, opt = make(SGD, {"momentum": 0.9})
+    train(params, opt, 1, 0)
+    with pytest.raises(FileNotFoundError, match=r"cannot save optimizer state to .*nodir.*o.npz.*does not exist"):
+        opt.save(tmp_path / "nodir" / "o.npz")
+    assert list(tmp_path.iterdir()) == []
+    opt.save(tmp_path / "o.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "o.npz").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_pickle_is_refused_without_suggesting_to_allow_it(tmp_path):
+    import pickle
+
+    _, opt = make(SGD, {})
+    (tmp_path / "p.npz").write_bytes(pickle.dumps({"state": 1}))
+    with pytest.raises(ValueError, match=r"not an .npz file written by save\(\)") as info:
+        opt.load(tmp_path / "p.npz")
+    assert "allow_pickle" not in str(info.value)

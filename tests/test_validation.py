@@ -27,11 +27,18 @@ INVALID = [
     (SGD, {"lrr": 0.1}, r"SGD\(\) got unknown argument 'lrr'; allowed: "),
     (Adagrad, {"lr_decay": -1}, r"lr_decay must be in \[0, inf\), got -1"),
     (Adagrad, {"initial_accumulator_value": -0.1}, r"initial_accumulator_value must be in \[0, inf\)"),
-    (Adagrad, {"eps": -1e-10}, r"eps must be in \[0, inf\), got -1e-10"),
+    (Adagrad, {"eps": -1e-10}, r"eps must be in \(0, inf\), got -1e-10"),
+    (Adagrad, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
     (RMSProp, {"rho": 1.5}, r"rho must be in \[0, 1\), got 1.5"),
     (RMSProp, {"rho": 1.0}, r"rho must be in \[0, 1\), got 1.0"),
     (RMSProp, {"alpha": 0.9}, r"RMSProp\(\) got unknown argument 'alpha'"),
-    (RMSProp, {"eps": -1.0}, r"eps must be in \[0, inf\), got -1.0"),
+    (RMSProp, {"eps": -1.0}, r"eps must be in \(0, inf\), got -1.0"),
+    (RMSProp, {"eps": 0}, r"eps must be in \(0, inf\), got 0"),
+    (Adam, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
+    (Adadelta, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
+    (NAdam, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
+    (Adamax, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
+    (RAdam, {"eps": 0.0}, r"eps must be in \(0, inf\), got 0.0"),
     (RMSProp, {"centered": "yes"}, r"centered must be True or False, got 'yes'"),
     (RMSProp, {"initial_square_avg": -1.0}, r"initial_square_avg must be in \[0, inf\)"),
     (Adadelta, {"rho": -0.1}, r"rho must be in \[0, 1\), got -0.1"),
@@ -211,3 +218,83 @@ def test_zero_grad_sets_none_or_zeros():
     np.testing.assert_array_equal(p.grad, 0.0)
     opt.zero_grad()
     assert p.grad is None
+
+
+def test_eps_zero_would_turn_a_zero_gradient_into_nan():
+    # Why eps > 0 is enforced: with eps = 0 a coordinate whose gradient has always been 0
+    # divides 0 by sqrt(0). Computed by hand with NumPy, this is the nan the check prevents.
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(np.float64(0.0) / (np.sqrt(0.0) + 0.0))
+    p = Parameter(np.ones(2))
+    opt = Adam([p], eps=1e-12)  # the smallest eps is still fine
+    p.grad = np.zeros(2)
+    opt.step()
+    np.testing.assert_array_equal(p.data, [1.0, 1.0])
+
+
+def test_construction_mistakes_get_a_sentence():
+    w, v = Parameter(np.zeros(2)), Parameter(np.zeros(3))
+    with pytest.raises(
+        TypeError, match=r"Adam\(\) takes a list of Parameters, got a single Parameter: write Adam\(\[p\]\)"
+    ):
+        Adam(w)
+    with pytest.raises(TypeError, match=r"params mixes Parameters and parameter-group dicts"):
+        Adam([w, {"params": [v]}])
+    with pytest.raises(TypeError, match=r"a parameter group's 'params' must be a list of Parameters, got NoneType"):
+        Adam([{"params": None}])
+    with pytest.raises(TypeError, match=r"params must be a list of Parameters or of parameter-group dicts, got dict"):
+        Adam({"params": [w]})
+
+
+def test_a_float32_gradient_whose_square_overflows_is_refused_and_nothing_moves():
+    # 1e20 squared is 1e40, beyond float32's max 3.4e38: the state would become inf for good.
+    a, b = Parameter(np.ones(2, np.float32)), Parameter(np.ones(2, np.float32))
+    opt = RMSProp([a, b])
+    a.grad, b.grad = np.ones(2, np.float32), np.ones(2, np.float32)
+    opt.step()
+    before = (a.data.copy(), b.data.copy(), opt.state_dict())
+    a.grad = np.ones(2, np.float32)
+    b.grad = np.array([1e20, 1.0], np.float32)
+    with pytest.raises(FloatingPointError, match=r"gradient entries up to 1e\+20 overflow float32 when squared"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, before[0])
+    np.testing.assert_array_equal(b.data, before[1])
+    after = opt.state_dict()
+    assert [s["step"] for s in after["state"].values()] == [1, 1]
+    np.testing.assert_array_equal(after["state"][0]["square_avg"], before[2]["state"][0]["square_avg"])
+    # SGD and Adamax never square the gradient: the same gradient is a legal step for them
+    p = Parameter(np.ones(2, np.float32))
+    sgd = SGD([p], lr=1e-21)
+    p.grad = np.array([1e20, 1.0], np.float32)
+    sgd.step()
+    np.testing.assert_allclose(p.data, [0.9, 1.0], rtol=1e-6)
+
+
+def test_a_read_only_parameter_stops_the_step_before_anything_moves():
+    a, b = Parameter(np.ones(2)), Parameter(np.ones(2))
+    opt = Adam([a, b])
+    a.grad, b.grad = np.ones(2), np.ones(2)
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    b.data = frozen
+    with pytest.raises(ValueError, match=r"parameter 1: .data is read-only"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, [1.0, 1.0])
+    assert opt.state == {}
+
+
+def test_changing_a_parameters_dtype_after_its_first_step_is_an_error():
+    p = Parameter(np.ones(2))
+    opt = RMSProp([p])
+    p.grad = np.ones(2)
+    opt.step()
+    p.data = p.data.astype(np.float32)
+    p.grad = np.ones(2, np.float32)
+    with pytest.raises(TypeError, match=r"dtype float32 no longer matches its state square_avg \(float64\)"):
+        opt.step()
+
+
+def test_effective_lr_of_a_foreign_parameter_is_an_error():
+    opt = RMSProp([Parameter(np.ones(2))])
+    with pytest.raises(ValueError, match="is not managed by this optimizer"):
+        opt.effective_lr(Parameter(np.ones(2)))

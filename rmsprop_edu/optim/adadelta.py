@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_lr, check_nonnegative, check_unit_interval
+from .._validation import check_bool, check_lr, check_nonnegative, check_positive, check_unit_interval
 from .base import Group, Optimizer, State
 
 
@@ -31,7 +31,7 @@ class Adadelta(Optimizer):
     Args:
         lr: in [0, inf). Default 1.0.
         rho: decay of both averages, in [0, 1). Default 0.9.
-        eps: in [0, inf). Default 1e-6.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-6.
         weight_decay: L2 coefficient, in [0, inf). Default 0.
         maximize: ascend instead of descend.
 
@@ -43,11 +43,13 @@ class Adadelta(Optimizer):
     checks = {
         "lr": check_lr,
         "rho": check_unit_interval,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "maximize": check_bool,
     }
     state_names = ("square_avg", "acc_delta", "delta_ratio")
+    squares_gradient = True
+    nonnegative_state = ("square_avg", "acc_delta")
     n_scratch = 2
 
     def update(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_bool, check_lr, check_nonnegative
+from .._validation import check_bool, check_lr, check_nonnegative, check_positive
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -31,7 +31,7 @@ class Adagrad(Optimizer):
         lr_decay: in [0, inf). Default 0.
         weight_decay: L2 coefficient, in [0, inf). Default 0.
         initial_accumulator_value: where ``G`` starts, in [0, inf). Default 0.
-        eps: in [0, inf). Default 1e-10.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-10.
         maximize: ascend instead of descend.
 
     Reference: Duchi, Hazan & Singer (2011), "Adaptive subgradient methods for
@@ -51,10 +51,12 @@ class Adagrad(Optimizer):
         "lr_decay": check_nonnegative,
         "weight_decay": check_nonnegative,
         "initial_accumulator_value": check_nonnegative,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "maximize": check_bool,
     }
     state_names = ("sum",)
+    squares_gradient = True
+    nonnegative_state = ("sum",)
 
     def init_state(self, param: Parameter, group: Group) -> State:
         return {"sum": np.full_like(param.data, group["initial_accumulator_value"])}

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_lr, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative, check_positive
 from .base import Group, Optimizer, State
 
 
@@ -35,7 +35,7 @@ class Adam(Optimizer):
     Args:
         lr: in [0, inf). Default 1e-3.
         betas: (beta1, beta2), each in [0, 1). Default (0.9, 0.999).
-        eps: in [0, inf). Default 1e-8.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: L2 coefficient added to the gradient, in [0, inf). Default 0.
         amsgrad: use the running maximum of ``v`` (Reddi, Kale & Kumar, 2018).
         maximize: ascend instead of descend.
@@ -54,12 +54,14 @@ class Adam(Optimizer):
     checks = {
         "lr": check_lr,
         "betas": check_betas,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "amsgrad": check_bool,
         "maximize": check_bool,
     }
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    squares_gradient = True
+    nonnegative_state = ("exp_avg_sq", "max_exp_avg_sq")
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
         return ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * group["amsgrad"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_lr, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative, check_positive
 from .base import Group, Optimizer, State
 
 
@@ -28,7 +28,7 @@ class Adamax(Optimizer):
     Args:
         lr: in [0, inf). Default 2e-3.
         betas: each in [0, 1). Default (0.9, 0.999).
-        eps: in [0, inf). Default 1e-8.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
         maximize: ascend instead of descend.
     """
@@ -37,11 +37,12 @@ class Adamax(Optimizer):
     checks = {
         "lr": check_lr,
         "betas": check_betas,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "maximize": check_bool,
     }
     state_names = ("exp_avg", "exp_inf")
+    nonnegative_state = ("exp_inf",)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]

@@ -78,6 +78,12 @@ class Optimizer:
     #: if True the base class adds ``weight_decay * theta`` to the gradient (L2);
     #: decoupled optimizers (AdamW) set it False and decay the weights themselves.
     coupled_weight_decay: ClassVar[bool] = True
+    #: True when the update squares the gradient: then a float32 gradient above
+    #: sqrt(float32 max) ~ 1.8e19 would overflow the state to inf, so step() refuses it.
+    squares_gradient: ClassVar[bool] = False
+    #: state arrays that can never be negative (sums and averages of squares);
+    #: load_state_dict refuses a snapshot where they are.
+    nonnegative_state: ClassVar[tuple[str, ...]] = ()
     #: bytes per block of one array (512 KiB): small enough that the handful of arrays an
     #: update touches stay in cache between its passes, large enough that two threads
     #: spend their time in NumPy (which releases the GIL) rather than in Python. Chosen by
@@ -102,6 +108,12 @@ class Optimizer:
         self._applied: dict[int, Group] = {}
         self._scratch: dict[tuple[np.dtype, int], list[np.ndarray]] = {}
 
+        if isinstance(params, Parameter):
+            raise TypeError(f"{name}() takes a list of Parameters, got a single Parameter: write {name}([p])")
+        if isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}() params must be a list of Parameters or of parameter-group dicts, got {type(params).__name__}"
+            )
         items: list[Any] = list(params)
         if not items:
             raise ValueError(f"{name}() got an empty parameter list")
@@ -110,6 +122,11 @@ class Optimizer:
                 self.add_param_group(group)
         elif all(isinstance(p, Parameter) for p in items):
             self.add_param_group({"params": items})
+        elif all(isinstance(p, (Parameter, Mapping)) for p in items):
+            raise TypeError(
+                f"{name}() params mixes Parameters and parameter-group dicts; "
+                'put every Parameter in a group: [{"params": [...]}, {"params": [...], "lr": ...}]'
+            )
         else:
             bad = next(p for p in items if not isinstance(p, (Parameter, Mapping)))
             raise TypeError(f"{name}() params must be Parameters or parameter-group dicts, got {type(bad).__name__}")
@@ -130,6 +147,8 @@ class Optimizer:
             raise ValueError("a parameter group needs a 'params' entry")
         check_known_keys(f"{type(self).__name__} parameter group", group, ["params", *self.defaults])
         params = group["params"]
+        if not isinstance(params, (Parameter, Iterable)) or isinstance(params, (Mapping, str, bytes)):
+            raise TypeError(f"a parameter group's 'params' must be a list of Parameters, got {type(params).__name__}")
         params = [params] if isinstance(params, Parameter) else list(params)
         for p in params:
             if not isinstance(p, Parameter):
@@ -196,12 +215,24 @@ class Optimizer:
             raise TypeError(
                 f"{self._label(p)}: gradient dtype {grad.dtype} does not match parameter dtype {data.dtype}"
             )
-        if not np.isfinite(grad).all():
-            bad = int(np.size(grad) - np.count_nonzero(np.isfinite(grad)))
-            raise FloatingPointError(
-                f"{self._label(p)}: gradient has {bad} non-finite value(s) (nan or inf); "
-                "nothing was updated. Try a smaller learning rate or gradient clipping."
-            )
+        if not data.flags.writeable:
+            raise ValueError(f"{self._label(p)}: .data is read-only, so it cannot be updated in place")
+        if grad.size:
+            # max and min propagate nan and inf, so two reductions check finiteness without a mask
+            largest = max(abs(float(grad.max())), abs(float(grad.min())))
+            if not math.isfinite(largest):
+                bad = int(np.size(grad) - np.count_nonzero(np.isfinite(grad)))
+                raise FloatingPointError(
+                    f"{self._label(p)}: gradient has {bad} non-finite value(s) (nan or inf); "
+                    "nothing was updated. Try a smaller learning rate or gradient clipping."
+                )
+            limit = math.sqrt(float(np.finfo(grad.dtype).max))
+            if self.squares_gradient and largest >= limit:
+                raise FloatingPointError(
+                    f"{self._label(p)}: gradient entries up to {largest:.3g} overflow {grad.dtype} when squared "
+                    f"(limit {limit:.3g}); nothing was updated. Scale the loss down or clip the gradient "
+                    "(rmsprop_edu.nn.clip_grad_norm)."
+                )
         for group in self.param_groups:
             lr = group["lr"] if any(q is p for q in group["params"]) else None
             if isinstance(lr, np.ndarray) and lr.shape != data.shape:
@@ -214,6 +245,11 @@ class Optimizer:
                 if key in state and state[key].shape != data.shape:
                     raise ValueError(
                         f"{self._label(p)}: shape {data.shape} no longer matches its state {state[key].shape}"
+                    )
+                if key in state and state[key].dtype != data.dtype:
+                    raise TypeError(
+                        f"{self._label(p)}: dtype {data.dtype} no longer matches its state {key} "
+                        f"({state[key].dtype}); cast .data back, or make a new optimizer"
                     )
 
     def step(self) -> None:
@@ -317,12 +353,10 @@ class Optimizer:
         """
         state = self.state.get(p)
         out = np.full(p.data.shape, np.nan, dtype=p.data.dtype)
-        if state is None or state["step"] == 0:
-            return out
         for index, group in enumerate(self.param_groups):
             if any(q is p for q in group["params"]):
-                hyper = self._applied.get(index, group)
-                self.effective_lr_from_state(state, hyper, out)
+                if state is not None and state["step"] > 0:
+                    self.effective_lr_from_state(state, self._applied.get(index, group), out)
                 return out
         raise ValueError(f"{p!r} is not managed by this optimizer")
 
@@ -335,7 +369,11 @@ class Optimizer:
         index = {p: i for i, p in enumerate(self._params())}
         groups = []
         for group in self.param_groups:
-            hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items() if k != "params"}
+            hyper = {
+                k: list(v) if isinstance(v, tuple) else v.copy() if isinstance(v, np.ndarray) else v
+                for k, v in group.items()
+                if k != "params"
+            }
             groups.append({**hyper, "params": [index[p] for p in group["params"]]})
         state = {
             index[p]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
@@ -428,8 +466,18 @@ class Optimizer:
                 )
             if not np.isfinite(array).all():
                 raise ValueError(f"{where}: {key} contains non-finite values")
+            if key in self.nonnegative_state and array.size and array.min() < 0:
+                raise ValueError(
+                    f"{where}: {key} is an average of squares and cannot be negative, got {float(array.min())!r}"
+                )
             out[key] = np.array(array, copy=True, order="C")
+        if out["step"] == 0 and len(out) > 1:
+            raise ValueError(f"{where}: step is 0 but state is present; a parameter with state has taken step >= 1")
+        self.check_scalar_state(where, out)
         return out
+
+    def check_scalar_state(self, where: str, state: State) -> None:
+        """Ranges of scalar state (override: NAdam's mu_product lies in (0, 1])."""
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`state_dict` to a ``.npz`` file (JSON metadata + arrays, no pickle).
@@ -448,11 +496,21 @@ class Optimizer:
             for key, value in entry.items():
                 if isinstance(value, np.ndarray):
                     arrays[f"state/{index}/{key}"] = value
+        for gi, group in enumerate(sd["param_groups"]):
+            for key, value in group.items():
+                if isinstance(value, np.ndarray):  # an array lr (sweeps): stored beside the state
+                    arrays[f"group/{gi}/{key}"] = value
+                    group[key] = None
         meta = {k: sd[k] for k in ("format_version", "optimizer", "param_groups")} | {"state": meta_state}
         target = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"cannot save optimizer state to {target!r}: folder {folder!r} does not exist")
         handle, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
         try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # the mode open() would give, not mkstemp's private 0600
             with os.fdopen(handle, "wb") as f:
                 arrays["__meta__"] = np.array(json.dumps(meta))
                 np.savez(f, **arrays)  # type: ignore[arg-type]
@@ -472,15 +530,23 @@ class Optimizer:
             with np.load(os.fspath(path), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["__meta__"]))
                 arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
-        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(
+                f"could not read optimizer state from {os.fspath(path)!r}: not an .npz file written by save() "
+                f"({type(error).__name__})"
+            ) from error
+        except OSError as error:
             raise ValueError(f"could not read optimizer state from {os.fspath(path)!r}: {error}") from error
         if not isinstance(meta, dict) or not isinstance(meta.get("state"), dict):
             raise ValueError(f"{os.fspath(path)!r} is not an rmsprop_edu optimizer file")
         try:
             state: dict[int, State] = {int(index): dict(scalars) for index, scalars in meta["state"].items()}
             for name, array in arrays.items():
-                _, index, key = name.split("/", 2) if name.count("/") == 2 else ("", "-1", name)
-                state[int(index)][key] = array
+                kind, index, key = name.split("/", 2) if name.count("/") == 2 else ("", "-1", name)
+                if kind == "group":
+                    meta["param_groups"][int(index)][key] = array
+                else:
+                    state[int(index)][key] = array
         except (ValueError, TypeError, KeyError) as error:
             raise ValueError(f"{os.fspath(path)!r} is not a valid rmsprop_edu optimizer file ({error!r})") from error
         meta["state"] = state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_lr, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative, check_positive, check_range
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -34,7 +34,7 @@ class NAdam(Optimizer):
     Args:
         lr: in [0, inf). Default 2e-3.
         betas: each in [0, 1). Default (0.9, 0.999).
-        eps: in [0, inf). Default 1e-8.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
         momentum_decay: psi, in [0, inf). Default 4e-3.
         maximize: ascend instead of descend.
@@ -53,13 +53,15 @@ class NAdam(Optimizer):
     checks = {
         "lr": check_lr,
         "betas": check_betas,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "momentum_decay": check_nonnegative,
         "maximize": check_bool,
     }
     state_names = ("exp_avg", "exp_avg_sq")
     scalar_state_names = ("mu_product",)
+    squares_gradient = True
+    nonnegative_state = ("exp_avg_sq",)
     n_scratch = 2
 
     def init_state(self, param: Parameter, group: Group) -> State:
@@ -68,6 +70,10 @@ class NAdam(Optimizer):
     @staticmethod
     def _mu(group: Group, t: int) -> float:
         return group["betas"][0] * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
+
+    def check_scalar_state(self, where: str, state: State) -> None:
+        # a product of momenta mu_t in [0, 1)
+        check_range(f"{where}: mu_product", state["mu_product"], 0.0, 1.0, high_open=False)
 
     def begin_step(self, state: State, group: Group) -> None:
         state["mu_product"] *= self._mu(group, state["step"])  # P_t <- P_{t-1}*mu_t

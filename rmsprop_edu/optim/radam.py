@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_betas, check_bool, check_lr, check_nonnegative
+from .._validation import check_betas, check_bool, check_lr, check_nonnegative, check_positive
 from .base import Group, Optimizer, State
 
 
@@ -33,7 +33,7 @@ class RAdam(Optimizer):
     Args:
         lr: in [0, inf). Default 1e-3.
         betas: each in [0, 1). Default (0.9, 0.999).
-        eps: in [0, inf). Default 1e-8.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
         maximize: ascend instead of descend.
 
@@ -45,11 +45,13 @@ class RAdam(Optimizer):
     checks = {
         "lr": check_lr,
         "betas": check_betas,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "maximize": check_bool,
     }
     state_names = ("exp_avg", "exp_avg_sq")
+    squares_gradient = True
+    nonnegative_state = ("exp_avg_sq",)
 
     @staticmethod
     def rectification(beta2: float, t: int) -> float | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_lr, check_nonnegative, check_unit_interval
+from .._validation import check_bool, check_choice, check_lr, check_nonnegative, check_positive, check_unit_interval
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -46,7 +46,8 @@ class RMSProp(Optimizer):
         rho: decay of the squared-gradient average, in [0, 1). Default 0.99. The
             average forgets with time constant 1/(1 - rho) steps (100) and
             half-life ln(0.5)/ln(rho) steps (about 69).
-        eps: in [0, inf), added to the root (or inside it). Default 1e-8.
+        eps: in (0, inf), added to the root (or inside it); torch allows 0, which turns a zero
+            gradient into 0/0. Default 1e-8.
         weight_decay: L2 coefficient, in [0, inf). Default 0.
         momentum: in [0, 1). Default 0.
         centered: divide by an estimate of the gradient's variance (Graves, 2013).
@@ -104,7 +105,7 @@ class RMSProp(Optimizer):
     checks = {
         "lr": check_lr,
         "rho": check_unit_interval,
-        "eps": check_nonnegative,
+        "eps": check_positive,
         "weight_decay": check_nonnegative,
         "momentum": check_unit_interval,
         "centered": check_bool,
@@ -115,6 +116,8 @@ class RMSProp(Optimizer):
         "lr_in_momentum": check_bool,
     }
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    squares_gradient = True
+    nonnegative_state = ("square_avg",)
 
     #: name -> hyperparameters of each library's RMSProp (see the class docstring).
     PRESETS: dict[str, dict[str, Any]] = {
