@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._validation import check_choice, check_nonnegative, check_range
+from ._validation import check_choice, check_int, check_nonnegative, check_range
 
 Array = np.ndarray
 Fn = Callable[[Array, Array, int], Array]
@@ -294,7 +294,7 @@ def sparse_bowl(every: int = 50) -> Surface:
     frequent x, and then the shallow, rare y barely moves. Adagrad scales each
     coordinate by its own history, so y's few small gradients keep its step large.
     """
-    check_range("every", every, 1, math.inf)
+    check_int("every", every, 1)
 
     def value(x: Array, y: Array, t: int) -> Array:
         return 5 * (x - 2) ** 2 + 0.05 * (y - 2) ** 2

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_int, check_range
 from .optim.base import Optimizer
 from .parameter import Parameter
 from .surfaces import Surface
@@ -71,6 +71,10 @@ def run_trajectory(
 ) -> Trajectory:
     """Run ``optimizer_cls(**hyperparameters)`` for ``steps`` steps on ``surface`` from ``start``
     (default: the surface's own start); see :class:`Trajectory`."""
+    if start is not None and np.shape(start) != (2,):
+        raise ValueError(
+            f"start must be one point (x, y), got an array of shape {np.shape(start)}; use sweep() for many"
+        )
     result = sweep(surface, optimizer_cls, steps, starts=None if start is None else [start], **hyperparameters)
     assert result.paths is not None and result.losses is not None
     diverged = result.diverged_at[0]
@@ -119,11 +123,21 @@ def sweep(
     Paths are kept by default when R <= 100 (``keep_paths``).
     """
     steps = _check_steps(steps)
-    start_array = np.asarray(surface.start if starts is None else starts, dtype=np.float64).reshape(-1, 2)
+    given = np.asarray(surface.start if starts is None else starts)
+    # float32 starts run in float32 (the surfaces' formulas keep the dtype); anything else in float64
+    dtype = np.float32 if given.dtype == np.float32 else np.float64
+    start_array = np.asarray(given, dtype=dtype)
+    if start_array.shape[-1:] != (2,) or start_array.ndim > 2:
+        raise ValueError(f"starts must be a point (x, y) or an (R, 2) array of points, got shape {start_array.shape}")
+    start_array = start_array.reshape(-1, 2)
+    if not np.isfinite(start_array).all():
+        raise ValueError(f"starts must be finite, got {start_array[~np.isfinite(start_array).all(axis=1)][0]}")
     if "lr" in hyperparameters and lrs is not None:
         raise ValueError("give the learning rate either as lr= or as lrs=, not both")
     lr_values = hyperparameters.pop("lr", optimizer_cls.defaults["lr"]) if lrs is None else lrs
     lr_array = np.asarray(lr_values, dtype=np.float64).reshape(-1)
+    for i, value in enumerate(lr_array):
+        check_range("lr" if lrs is None else f"lrs[{i}]", float(value), 0.0, np.inf)
     runs = max(len(lr_array), len(start_array))
     for name, array in (("lrs", lr_array), ("starts", start_array)):
         if len(array) not in (1, runs):
@@ -133,16 +147,16 @@ def sweep(
     keep = runs <= 100 if keep_paths is None else keep_paths
 
     p = Parameter(start_array.copy(), name="xy")
-    lr_grid = np.repeat(lr_array[:, None], 2, axis=1)
+    lr_grid = np.repeat(lr_array[:, None], 2, axis=1).astype(dtype)
     scalar_lr = runs == 1
     optimizer = optimizer_cls([p], lr=float(lr_array[0]) if scalar_lr else lr_grid, **hyperparameters)
     alive = np.ones(runs, dtype=bool)
     diverged_at = np.full(runs, -1)
     if keep:
-        paths = np.full((steps + 1, runs, 2), np.nan)
-        losses = np.full((steps + 1, runs), np.nan)
-        grads = np.full((steps, runs, 2), np.nan)
-        rates = np.full((steps, runs, 2), np.nan)
+        paths = np.full((steps + 1, runs, 2), np.nan, dtype=dtype)
+        losses = np.full((steps + 1, runs), np.nan, dtype=dtype)
+        grads = np.full((steps, runs, 2), np.nan, dtype=dtype)
+        rates = np.full((steps, runs, 2), np.nan, dtype=dtype)
         paths[0], losses[0] = p.data, surface.value(p.data, 0)
     for t in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is detected below, by value
@@ -267,6 +281,10 @@ def tune_lr(
     too, up to ``widen`` decades in all. ``Tuned.how`` says what was done, and whether
     the choice still sits at the edge.
     """
+    if "lr" in hyperparameters:
+        raise ValueError(
+            f"tune_lr chooses lr itself; remove lr={hyperparameters['lr']!r} from {optimizer_cls.__name__}'s settings"
+        )
     grid_array = _as_grid(grid)
     check_int("widen", widen, 0)
 

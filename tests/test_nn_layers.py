@@ -93,6 +93,38 @@ def test_clipping():
         nn.clip_grad_norm([a], 0)
 
 
+def test_clip_grad_norm_of_huge_float32_gradients():
+    # |g| = 1e20 in float32: its square (1e40) overflows float32, not the float64 sum.
+    # Norm of (1e20, 1e20, 1e20) by hand: sqrt(3) * 1e20; after clipping each entry is 1/sqrt(3).
+    from rmsprop_edu import Parameter
+
+    p = Parameter(np.ones(3, np.float32))
+    p.grad = np.full(3, 1e20, np.float32)
+    assert nn.clip_grad_norm([p], 1.0) == pytest.approx(np.sqrt(3) * 1e20, rel=1e-6)
+    assert p.grad.dtype == np.float32
+    np.testing.assert_allclose(p.grad, 1 / np.sqrt(3), rtol=1e-5)
+
+
+def test_recurrent_layers_take_an_initial_state_through_the_call():
+    x = np.ones((2, 3, 1))
+    rnn = nn.RNN(1, 4, rng=0)
+    h0 = np.full((2, 4), 0.5)
+    np.testing.assert_array_equal(rnn(x, h0), rnn.forward(x, h0))
+    assert not np.allclose(rnn(x, h0), rnn(x))  # the state is used
+    with pytest.raises(
+        TypeError, match=r"LSTM state must be a pair \(h0, c0\) of arrays of shape \(2, 4\), got ndarray"
+    ):
+        nn.LSTM(1, 4, rng=0)(x, h0)
+
+
+def test_mse_keeps_the_prediction_dtype():
+    loss = nn.MSELoss()
+    loss(np.ones(3, np.float32), np.zeros(3))
+    grad = loss.backward()
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 / 3)
+
+
 BAD = [
     (lambda: nn.Linear(3, 2)(np.ones((4, 5))), ValueError, r"Linear expects input of shape \(..., 3\), got \(4, 5\)"),
     (
@@ -123,6 +155,9 @@ BAD = [
     (lambda: nn.BCEWithLogits()(np.zeros((2, 1)), np.full((2, 1), 2.0)), ValueError, r"targets must be in \[0, 1\]"),
     (lambda: nn.Embedding(5, 2)(np.array([0, 5])), ValueError, r"indices must be in \[0, 5\), got values in \[0, 5\]"),
     (lambda: nn.Linear(0, 2), ValueError, r"in_features must be in \[1, inf\), got 0"),
+    (lambda: nn.Linear(2.0, 2), ValueError, r"in_features must be a whole number, got 2.0"),
+    (lambda: nn.Embedding(3.5, 2), ValueError, r"num must be a whole number, got 3.5"),
+    (lambda: nn.GRU(2, 3, truncate=2.5), ValueError, r"truncate must be a whole number, got 2.5"),
     (lambda: nn.Dropout(1.0), ValueError, r"p must be in \[0, 1\), got 1.0"),
     (lambda: nn.Linear(2, 2, dtype=np.int32), ValueError, "dtype must be float32 or float64, got int32"),
     (lambda: nn.Linear(2, 2, rng="seed"), TypeError, "rng must be a numpy Generator or an int seed, got str"),

@@ -79,6 +79,18 @@ def test_converged_runs_tie_and_the_smaller_lr_wins():
     assert tuned.lr == pytest.approx(0.1) and not tuned.widened
 
 
+def test_a_float32_start_runs_in_float32():
+    rosenbrock = surfaces.get("rosenbrock")
+    t32 = run_trajectory(rosenbrock, RMSProp, 100, start=np.array([-1.5, 2.0], np.float32), lr=0.01)
+    t64 = run_trajectory(rosenbrock, RMSProp, 100, start=[-1.5, 2.0], lr=0.01)
+    for array in (t32.points, t32.losses, t32.grads, t32.effective_lr):
+        assert array.dtype == np.float32
+    assert t64.points.dtype == np.float64
+    # the same path up to float32 rounding (amplified a little by the curved valley)
+    np.testing.assert_allclose(t32.points, t64.points, atol=1e-2)
+    assert not np.array_equal(t32.points, t64.points.astype(np.float32))
+
+
 def test_a_best_lr_at_the_grid_edge_widens_the_grid():
     # On Booth, SGD for 20 steps ends at 1360, 705, 0.52 and 0.19 for lr = 1e-4 ... 0.1 and
     # diverges at lr = 1, so a grid that stops at 1e-3 only bounds the best lr. One value per
@@ -136,6 +148,20 @@ def test_sparse_gradients_favour_per_coordinate_scaling():
 
 def test_bad_arguments():
     booth = surfaces.get("booth")
+    with pytest.raises(ValueError, match=r"start must be one point \(x, y\), got an array of shape \(2, 2\)"):
+        run_trajectory(booth, SGD, 5, start=[[1, 2], [3, 4]])
+    with pytest.raises(ValueError, match=r"start must be one point \(x, y\), got an array of shape \(3,\)"):
+        run_trajectory(booth, SGD, 5, start=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"starts must be finite, got \[nan  0.\]"):
+        run_trajectory(booth, SGD, 5, start=[np.nan, 0])
+    with pytest.raises(
+        ValueError, match=r"starts must be a point \(x, y\) or an \(R, 2\) array of points, got shape \(4,\)"
+    ):
+        sweep(booth, SGD, 5, starts=[1, 2, 3, 4])
+    with pytest.raises(ValueError, match=r"lrs\[1\] must be in \[0, inf\), got -0.1"):
+        sweep(booth, SGD, 5, lrs=[0.1, -0.1])
+    with pytest.raises(ValueError, match=r"tune_lr chooses lr itself; remove lr=0.1 from Adam's settings"):
+        fair_race(booth, [(Adam, {"lr": 0.1})], 5)
     with pytest.raises(ValueError, match=r"steps must be in \[1, inf\), got 0"):
         run_trajectory(booth, SGD, 0)
     with pytest.raises(ValueError, match="lr must be in"):

@@ -16,7 +16,8 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     Returns the norm *before* clipping (log it: it is how you notice exploding gradients)."""
     check_range("max_norm", max_norm, 0.0, math.inf, low_open=True)
     grads = [p.grad for p in params if p.grad is not None]
-    total = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads))
+    # summed in float64: float32 squares overflow above ~1.8e19, which is exactly when clipping is needed
+    total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
     if total > max_norm:
         scale = max_norm / (total + 1e-6)
         for g in grads:

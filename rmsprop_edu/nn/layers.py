@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_range
+from .._validation import check_choice, check_int, check_range
 from . import init
 from .module import Module, Rng, as_generator, check_float_dtype
 
@@ -33,8 +33,8 @@ class Linear(Module):
         self, in_features: int, out_features: int, rng: Rng = None, dtype: object = np.float64, init_: str = "xavier"
     ) -> None:
         super().__init__()
-        check_range("in_features", in_features, 1, np.inf)
-        check_range("out_features", out_features, 1, np.inf)
+        check_int("in_features", in_features, 1)
+        check_int("out_features", out_features, 1)
         check_choice("init_", init_, ["xavier", "he"])
         self.dtype = check_float_dtype(dtype)
         gen = as_generator(rng)
@@ -160,8 +160,8 @@ class Embedding(Module):
 
     def __init__(self, num: int, dim: int, rng: Rng = None, dtype: object = np.float64) -> None:
         super().__init__()
-        check_range("num", num, 1, np.inf)
-        check_range("dim", dim, 1, np.inf)
+        check_int("num", num, 1)
+        check_int("dim", dim, 1)
         self.dtype = check_float_dtype(dtype)
         table = as_generator(rng).standard_normal((num, dim)) * 0.1
         self.weight = self.add_parameter("weight", table.astype(self.dtype))

@@ -72,7 +72,7 @@ class MSELoss(Loss):
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         _same_shape("MSELoss", pred, target)
-        diff = pred - target
+        diff = pred - np.asarray(target, dtype=pred.dtype)  # the target takes pred's dtype: float32 stays float32
         self._cache = (diff,)
         return float(np.mean(diff * diff))
 

@@ -96,8 +96,8 @@ class Module:
         a matrix product in a network's first layer."""
         raise NotImplementedError
 
-    def __call__(self, x: Any) -> Any:
-        return self.forward(x)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
 
     def _cached(self, cache: Any) -> Any:
         if cache is None:

@@ -14,12 +14,11 @@ respect to the initial state; after ``forward``, ``last_state`` holds the final 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_range
+from .._validation import check_int
 from . import init
 from .layers import sigmoid
 from .module import Module, Rng, as_generator, check_float_dtype
@@ -55,10 +54,10 @@ def _cut(t: int, truncate: int | None) -> bool:
 class _Recurrent(Module):
     def __init__(self, input_size: int, hidden_size: int, gates: int, rng: Rng, dtype: object, truncate: int | None):
         super().__init__()
-        check_range("input_size", input_size, 1, math.inf)
-        check_range("hidden_size", hidden_size, 1, math.inf)
+        check_int("input_size", input_size, 1)
+        check_int("hidden_size", hidden_size, 1)
         if truncate is not None:
-            check_range("truncate", truncate, 1, math.inf)
+            check_int("truncate", truncate, 1)
         self.input_size, self.hidden_size, self.truncate = input_size, hidden_size, truncate
         self.dtype = check_float_dtype(dtype)
         gen = as_generator(rng)
@@ -157,6 +156,10 @@ class LSTM(_Recurrent):
         _check_sequence("LSTM", x, self.input_size, self.dtype)
         batch, steps, _ = x.shape
         hid = self.hidden_size
+        if state is not None and not (isinstance(state, tuple) and len(state) == 2):
+            raise TypeError(
+                f"LSTM state must be a pair (h0, c0) of arrays of shape ({batch}, {hid}), got {type(state).__name__}"
+            )
         h0, c0 = state if state is not None else (None, None)
         h = h0 = _initial("LSTM initial h", h0, batch, hid, self.dtype)
         c = c0 = _initial("LSTM initial c", c0, batch, hid, self.dtype)
