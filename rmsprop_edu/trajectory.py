@@ -71,9 +71,9 @@ def run_trajectory(
 ) -> Trajectory:
     """Run ``optimizer_cls(**hyperparameters)`` for ``steps`` steps on ``surface`` from ``start``
     (default: the surface's own start); see :class:`Trajectory`."""
-    if start is not None and np.shape(start) != (2,):
+    if start is not None and np.asarray(start).shape != (2,):
         raise ValueError(
-            f"start must be one point (x, y), got an array of shape {np.shape(start)}; use sweep() for many"
+            f"start must be one point (x, y), got an array of shape {np.asarray(start).shape}; use sweep() for many"
         )
     result = sweep(surface, optimizer_cls, steps, starts=None if start is None else [start], **hyperparameters)
     assert result.paths is not None and result.losses is not None
