@@ -298,3 +298,13 @@ def test_effective_lr_of_a_foreign_parameter_is_an_error():
     opt = RMSProp([Parameter(np.ones(2))])
     with pytest.raises(ValueError, match="is not managed by this optimizer"):
         opt.effective_lr(Parameter(np.ones(2)))
+
+
+def test_a_misspelled_key_set_between_steps_is_an_error():
+    p = Parameter(np.ones(2))
+    opt = SGD([p], lr=0.1)
+    opt.param_groups[0]["momentun"] = 0.9
+    p.grad = np.ones(2)
+    with pytest.raises(ValueError, match=r"SGD parameter group 0 got unknown argument 'momentun'; allowed: "):
+        opt.step()
+    np.testing.assert_array_equal(p.data, [1.0, 1.0])

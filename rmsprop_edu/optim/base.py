@@ -260,7 +260,9 @@ class Optimizer:
         """
         todo: list[tuple[Group, Parameter]] = []
         checked: list[Group] = []
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
+            # a key added by hand between steps (a typo such as "momentun") would otherwise be ignored
+            check_known_keys(f"{type(self).__name__} parameter group {index}", group, ["params", *self.defaults])
             checked.append(self._checked({k: v for k, v in group.items() if k != "params"}))
             for p in group["params"]:
                 if p.grad is not None:
@@ -285,7 +287,8 @@ class Optimizer:
     def _grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
         """g <- (-g if maximize) + weight_decay * theta, without touching ``param.grad``."""
         maximize = group.get("maximize", False)
-        decay = group.get("weight_decay", 0.0) if self.coupled_weight_decay else 0.0
+        coupled = self.coupled_weight_decay and not group.get("decoupled_weight_decay", False)
+        decay = group.get("weight_decay", 0.0) if coupled else 0.0
         if not maximize and decay == 0.0:
             return grad
         if decay == 0.0:

@@ -15,7 +15,8 @@ class NAdam(Optimizer):
     Algorithm (one step, element-wise; ``t`` is the step count, ``psi`` the
     momentum_decay)::
 
-        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty)
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty; or, with
+                                                      decoupled_weight_decay, theta <- theta*(1 - lr*wd))
         mu_t <- beta1*(1 - 0.5*0.96^(t*psi))          momentum schedule
         mu_{t+1} <- beta1*(1 - 0.5*0.96^((t+1)*psi))
         P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1
@@ -36,6 +37,8 @@ class NAdam(Optimizer):
         betas: each in [0, 1). Default (0.9, 0.999).
         eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
+        decoupled_weight_decay: apply weight_decay as AdamW does (theta <- theta*(1 - lr*wd)
+            before the update) instead of adding wd*theta to the gradient. Default False.
         momentum_decay: psi, in [0, inf). Default 4e-3.
         maximize: ascend instead of descend.
 
@@ -48,6 +51,7 @@ class NAdam(Optimizer):
         "eps": 1e-8,
         "weight_decay": 0.0,
         "momentum_decay": 4e-3,
+        "decoupled_weight_decay": False,
         "maximize": False,
     }
     checks = {
@@ -55,6 +59,7 @@ class NAdam(Optimizer):
         "betas": check_betas,
         "eps": check_positive,
         "weight_decay": check_nonnegative,
+        "decoupled_weight_decay": check_bool,
         "momentum_decay": check_nonnegative,
         "maximize": check_bool,
     }
@@ -81,6 +86,8 @@ class NAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        if group["decoupled_weight_decay"]:
+            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd), as AdamW
         beta1, beta2 = group["betas"]
         lr, t, product = group["lr"], state["step"], state["mu_product"]
         mu, mu_next = self._mu(group, t), self._mu(group, t + 1)

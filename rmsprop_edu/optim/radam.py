@@ -15,7 +15,8 @@ class RAdam(Optimizer):
 
     Algorithm (one step, element-wise; ``t`` is the step count)::
 
-        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty)
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty; or, with
+                                                      decoupled_weight_decay, theta <- theta*(1 - lr*wd))
         m <- beta1*m + (1 - beta1)*g ;  m_hat <- m / (1 - beta1^t)
         v <- beta2*v + (1 - beta2)*g^2
         rho_inf <- 2/(1 - beta2) - 1
@@ -35,18 +36,28 @@ class RAdam(Optimizer):
         betas: each in [0, 1). Default (0.9, 0.999).
         eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
+        decoupled_weight_decay: apply weight_decay as AdamW does (theta <- theta*(1 - lr*wd)
+            before the update) instead of adding wd*theta to the gradient. Default False.
         maximize: ascend instead of descend.
 
     Reference: Liu et al. (2020), "On the variance of the adaptive learning rate
     and beyond", ICLR.
     """
 
-    defaults = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "maximize": False}
+    defaults = {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "decoupled_weight_decay": False,
+        "maximize": False,
+    }
     checks = {
         "lr": check_lr,
         "betas": check_betas,
         "eps": check_positive,
         "weight_decay": check_nonnegative,
+        "decoupled_weight_decay": check_bool,
         "maximize": check_bool,
     }
     state_names = ("exp_avg", "exp_avg_sq")
@@ -65,6 +76,8 @@ class RAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        if group["decoupled_weight_decay"]:
+            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd), as AdamW
         beta1, beta2 = group["betas"]
         m, v, d = state["exp_avg"], state["exp_avg_sq"], scratch[0]
         m *= beta1

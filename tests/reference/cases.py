@@ -76,6 +76,11 @@ TORCH_CASES: list[dict[str, Any]] = [
     {"name": "nadam_tuned", "optimizer": "NAdam", "hyper": {"lr": 0.01, "momentum_decay": 0.01}},
     {"name": "nadam_weight_decay", "optimizer": "NAdam", "hyper": {"lr": 0.01, "weight_decay": 0.1}},
     {"name": "nadam_maximize", "optimizer": "NAdam", "hyper": {"lr": 0.005, "maximize": True}},
+    {
+        "name": "nadam_decoupled",
+        "optimizer": "NAdam",
+        "hyper": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    },
     # Adamax
     {"name": "adamax_default", "optimizer": "Adamax", "hyper": {}},
     {"name": "adamax_tuned", "optimizer": "Adamax", "hyper": {"lr": 0.01, "betas": (0.8, 0.99)}},
@@ -86,6 +91,11 @@ TORCH_CASES: list[dict[str, Any]] = [
     {"name": "radam_tuned", "optimizer": "RAdam", "hyper": {"lr": 0.01, "betas": (0.9, 0.99)}},
     {"name": "radam_weight_decay", "optimizer": "RAdam", "hyper": {"lr": 0.01, "weight_decay": 0.1}},
     {"name": "radam_maximize", "optimizer": "RAdam", "hyper": {"lr": 0.005, "maximize": True}},
+    {
+        "name": "radam_decoupled",
+        "optimizer": "RAdam",
+        "hyper": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    },
 ]
 
 
