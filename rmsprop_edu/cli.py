@@ -1,21 +1,26 @@
 """The ``rmsprop-edu`` command line: ``tour``, ``race``, ``train`` and ``list``.
 
-Bad arguments give one clear line on stderr and exit status 2, never a traceback.
+Bad arguments give one clear line on stderr and exit status 2, never a traceback;
+every argument is checked before anything is created on disk.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
+import math
 import sys
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import data, optim, surfaces
+from ._validation import check_choice, check_int, check_range
 
 OPTIMIZERS = {name.lower(): getattr(optim, name) for name in optim.__all__ if name != "Optimizer"}
 MLP_DATASETS = ("spirals", "moons", "circles", "xor")
@@ -26,17 +31,25 @@ class CliError(Exception):
     """A problem with the user's request, reported as one line."""
 
 
-def _optimizer(name: str) -> type[optim.Optimizer]:
-    key = name.strip().lower()
-    if key not in OPTIMIZERS:
-        raise CliError(f"unknown optimizer {name!r}; choose from {', '.join(sorted(OPTIMIZERS))}")
-    return OPTIMIZERS[key]
+def _choose(option: str, text: str, choices: Sequence[str]) -> str:
+    """The name in ``choices`` that ``text`` means, ignoring case and surrounding spaces."""
+    by_key = {choice.lower(): choice for choice in choices}
+    key = text.strip().lower()
+    if key not in by_key:
+        check_choice(option, text, choices)  # raises: "--surface must be one of ..., got 'Everest'"
+    return by_key[key]
+
+
+def _optimizer(name: str, option: str = "--optimizer") -> type[optim.Optimizer]:
+    return OPTIMIZERS[_choose(option, name, sorted(OPTIMIZERS))]
 
 
 def _surface(name: str) -> surfaces.Surface:
-    if name not in surfaces.NAMES:
-        raise CliError(f"unknown surface {name!r}; choose from {', '.join(surfaces.NAMES)}")
-    return surfaces.get(name)
+    return surfaces.get(_choose("--surface", name, surfaces.NAMES))
+
+
+def _dataset(model_kind: str, name: str) -> str:
+    return _choose(f"--dataset for --model {model_kind}", name, MLP_DATASETS if model_kind == "mlp" else RNN_DATASETS)
 
 
 def _output_dir(path: str) -> Path:
@@ -51,24 +64,44 @@ def _output_dir(path: str) -> Path:
     return folder
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _number(text: str) -> int | float | str:
+    """``text`` as an int or a float if it is one; else the text, which the checks then refuse by name."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _count(name: str) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= 1, refused in the words of ``check_int``."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_int(name, _number(text), 1)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
 def _lr(text: str) -> float:
+    """An argparse ``type``: a learning rate in [0, inf)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"learning rates must be in [0, inf), got {text}")
-    return value
+        return check_range("lr", _number(text), 0.0, math.inf)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+@contextlib.contextmanager
+def _quiet_plotting() -> Iterator[None]:
+    """Silence matplotlib's UserWarnings while plotting: with --lr 0 every effective
+    learning rate is 0, and each log-scale axis then warns (with a source line) that it
+    has nothing positive to show. The figure is still written."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 def _say(message: str, quiet: bool = False) -> None:
@@ -111,23 +144,29 @@ def cmd_race(args: argparse.Namespace) -> int:
     from . import viz
 
     surface = _surface(args.surface)
-    classes = [_optimizer(name) for name in args.optimizers.split(",") if name.strip()]
+    classes = [_optimizer(name, "--optimizers") for name in args.optimizers.split(",") if name.strip()]
     if not classes:
         raise CliError("--optimizers needs at least one optimizer name")
     if args.lr is not None and len(args.lr) not in (1, len(classes)):
         raise CliError(f"--lr takes one value or one per optimizer ({len(classes)}), got {len(args.lr)}")
     lrs = None if args.lr is None else (args.lr * len(classes) if len(args.lr) == 1 else args.lr)
     out = Path(args.out)
+    if out.suffix:  # a file: refuse a type matplotlib cannot write now, not after the race
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        writable = [f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes()]
+        check_choice("--out file type", out.suffix.lower(), writable)
     _output_dir(str(out.parent) if out.suffix else str(out))
     target = out if out.suffix else out / f"race_{surface.name}.png"
     trajectories, caption = run_race(surface, classes, args.steps, lrs)
-    figure = viz.race_figure(surface, trajectories, caption)
-    figure.savefig(target, dpi=110)
-    print(f"wrote {target}")
-    if args.gif:
-        gif = target.with_suffix(".gif")
-        viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
-        print(f"wrote {gif}")
+    with _quiet_plotting():
+        figure = viz.race_figure(surface, trajectories, caption)
+        figure.savefig(target, dpi=110)
+        print(f"wrote {target}")
+        if args.gif:
+            gif = target.with_suffix(".gif")
+            viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
+            print(f"wrote {gif}")
     _print_race_table(surface, trajectories)
     return 0
 
@@ -142,9 +181,8 @@ def _print_race_table(surface: surfaces.Surface, trajectories: Sequence[Any]) ->
 def _train_setup(model_kind: str, dataset: str, rng: int) -> tuple[Any, Any, tuple[np.ndarray, np.ndarray], str | None]:
     from . import nn
 
+    dataset = _dataset(model_kind, dataset)
     if model_kind == "mlp":
-        if dataset not in MLP_DATASETS:
-            raise CliError(f"dataset {dataset!r} does not suit --model mlp; choose from {', '.join(MLP_DATASETS)}")
         maker = {
             "spirals": lambda: data.spirals(100, 3, rng=rng),
             "moons": lambda: data.moons(300, rng=rng),
@@ -161,8 +199,6 @@ def _train_setup(model_kind: str, dataset: str, rng: int) -> tuple[Any, Any, tup
             nn.Linear(64, classes, rng=rng + 3),
         )
         return model, nn.SoftmaxCrossEntropy(), (x, y), "accuracy"
-    if dataset not in RNN_DATASETS:
-        raise CliError(f"dataset {dataset!r} does not suit --model rnn; choose from {', '.join(RNN_DATASETS)}")
     if dataset == "sine":
         x, y = data.sine_forecasting(64, 40, rng=rng)
         model = nn.Sequential(nn.RNN(1, 32, rng=rng + 1), nn.Linear(32, 1, rng=rng + 2))
@@ -181,26 +217,29 @@ def train_with_recorder(
     progress: bool,
     rng: int = 0,
 ) -> tuple[Any, Any, Any]:
-    from .train import EffectiveLRRecorder, fit
+    from .train import DivergenceWarning, EffectiveLRRecorder, fit
 
     model, loss, train_data, metric = _train_setup(model_kind, dataset, rng)
     hyper = {} if lr is None else {"lr": lr}
     optimizer = opt_cls(model.parameters(), **hyper)
     names = [name for name, _ in model.named_parameters()]
     recorder = EffectiveLRRecorder(model, every=5, snapshots=[names[0]])
-    history = fit(
-        model,
-        loss,
-        optimizer,
-        train_data,
-        epochs=epochs,
-        batch_size=32,
-        metric=metric,
-        callbacks=[recorder],
-        progress=progress,
-        clip_norm=1.0 if model_kind == "rnn" else None,
-        rng=rng,
-    )
+    with warnings.catch_warnings():
+        # a divergence is reported once, from history.message, not also as a Python warning
+        warnings.simplefilter("ignore", DivergenceWarning)
+        history = fit(
+            model,
+            loss,
+            optimizer,
+            train_data,
+            epochs=epochs,
+            batch_size=32,
+            metric=metric,
+            callbacks=[recorder],
+            progress=progress,
+            clip_norm=1.0 if model_kind == "rnn" else None,
+            rng=rng,
+        )
     return history, recorder, optimizer
 
 
@@ -208,23 +247,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     from . import viz
 
     opt_cls = _optimizer(args.optimizer)
-    out = _output_dir(args.out)
+    dataset = _dataset(args.model, args.dataset)
+    out = _output_dir(args.out)  # only once every argument is known to be good
     history, recorder, optimizer = train_with_recorder(
-        args.model, args.dataset, opt_cls, args.lr, args.epochs, not args.no_progress
+        args.model, dataset, opt_cls, args.lr, args.epochs, not args.no_progress
     )
     if history.diverged_at is not None:
         print(history.message, file=sys.stderr)
         return 1
-    summary = f"{args.model} on {args.dataset} with {opt_cls.__name__}(lr={optimizer.param_groups[0]['lr']:g}): "
+    summary = f"{args.model} on {dataset} with {opt_cls.__name__}(lr={optimizer.param_groups[0]['lr']:g}): "
     summary += f"{len(history.steps)} steps, final loss {history.losses[-1]:.4f}"
     if "train_accuracy" in history.metrics:
         summary += f", training accuracy {history.final('train_accuracy'):.1%}"
     print(summary)
     group = optimizer.param_groups[0]
-    ceiling = group["lr"] / group["eps"] if group.get("eps") else None
-    figure = viz.network_lr_figure(recorder, title=summary, ceiling=ceiling)
-    target = out / f"train_{args.model}_{args.dataset}_{opt_cls.__name__.lower()}.png"
-    figure.savefig(target, dpi=110)
+    ceiling = group["lr"] / group["eps"] if group.get("eps") and group["lr"] > 0 else None
+    if group["lr"] == 0:
+        print("note: with lr=0 every effective learning rate is 0, which the log-scale plot cannot show")
+    target = out / f"train_{args.model}_{dataset}_{opt_cls.__name__.lower()}.png"
+    with _quiet_plotting():
+        viz.network_lr_figure(recorder, title=summary, ceiling=ceiling).savefig(target, dpi=110)
     print(f"wrote {target}")
     return 0
 
@@ -245,11 +287,16 @@ def cmd_tour(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    out = _output_dir(args.out)
+    with _quiet_plotting():
+        return _tour(args, out)
+
+
+def _tour(args: argparse.Namespace, out: Path) -> int:
     import matplotlib.pyplot as plt
 
     from . import viz
 
-    out = _output_dir(args.out)
     quiet = args.quiet
     started = time.perf_counter()
     steps = 300 if args.quick else 500
@@ -346,7 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = sub.add_parser(
         "tour",
-        help="write the key figures and an index.html (about 20 s)",
+        help="write the key figures and an index.html (20-40 s on 2 cores)",
+        description="Write the key figures and an index.html that explains them; this takes 20-40 s on a "
+        "2-core machine (it depends on the machine).",
         formatter_class=raw,
         epilog="examples:\n  rmsprop-edu tour\n  rmsprop-edu tour --out my_figures --quick",
     )
@@ -359,15 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
     race = sub.add_parser(
         "race",
         help="race optimizers on a toy surface",
+        description="Race optimizers on a toy surface and plot their paths (and, with --gif, an animation).",
         formatter_class=raw,
         epilog="examples:\n  rmsprop-edu race --surface rosenbrock --optimizers sgd,rmsprop,adam\n"
         "  rmsprop-edu race --surface saddle --optimizers rmsprop,adagrad --lr 0.01 --steps 200 --gif\n"
         "  rmsprop-edu race --surface beale --optimizers adam --lr 0.05 --out beale.png\n"
         "without --lr every optimizer's lr is tuned on a log grid at the plotted horizon",
     )
-    race.add_argument("--surface", required=True, help=f"one of: {', '.join(surfaces.NAMES)}")
-    race.add_argument("--optimizers", required=True, help="comma-separated, e.g. sgd,rmsprop,adam")
-    race.add_argument("--steps", type=_positive_int, default=500, help="steps per optimizer (default 500)")
+    race.add_argument("--surface", required=True, help=f"one of: {', '.join(surfaces.NAMES)} (any case)")
+    race.add_argument("--optimizers", required=True, help="comma-separated, any case, e.g. sgd,rmsprop,adam")
+    race.add_argument("--steps", type=_count("steps"), default=500, help="steps per optimizer (default 500)")
     race.add_argument("--lr", type=_lr, nargs="+", help="one lr for all, or one per optimizer (default: tuned)")
     race.add_argument("--gif", action="store_true", help="also write an animated GIF")
     race.add_argument("--out", default=".", help="output folder or .png path (default: current folder)")
@@ -376,37 +426,56 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train",
         help="train a small network and plot its effective learning rates",
+        description="Train a small network and plot the effective learning rate of every weight.",
         formatter_class=raw,
         epilog="examples:\n  rmsprop-edu train --model mlp --dataset spirals --optimizer rmsprop\n"
         "  rmsprop-edu train --model rnn --dataset sine --optimizer adam --lr 0.003 --epochs 40",
     )
-    train.add_argument("--model", choices=["mlp", "rnn"], required=True)
+    train.add_argument("--model", type=str.lower, choices=["mlp", "rnn"], required=True)
     train.add_argument(
-        "--dataset", required=True, help=f"mlp: {', '.join(MLP_DATASETS)}; rnn: {', '.join(RNN_DATASETS)}"
+        "--dataset", required=True, help=f"mlp: {', '.join(MLP_DATASETS)}; rnn: {', '.join(RNN_DATASETS)} (any case)"
     )
-    train.add_argument("--optimizer", required=True, help=f"one of: {', '.join(sorted(OPTIMIZERS))}")
+    train.add_argument("--optimizer", required=True, help=f"one of: {', '.join(sorted(OPTIMIZERS))} (any case)")
     train.add_argument("--lr", type=_lr, help="learning rate (default: the optimizer's)")
-    train.add_argument("--epochs", type=_positive_int, default=60)
+    train.add_argument("--epochs", type=_count("epochs"), default=60, help="passes over the data (default 60)")
     train.add_argument("--out", default=".", help="output folder (default: current folder)")
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(run=cmd_train)
 
-    lister = sub.add_parser("list", help="list surfaces, optimizers, presets and datasets")
+    lister = sub.add_parser(
+        "list",
+        help="list surfaces, optimizers, presets and datasets",
+        description="List the names the other commands accept: surfaces, optimizers (with their defaults), "
+        "RMSProp presets, and the datasets for each model.",
+        formatter_class=raw,
+        epilog="examples:\n  rmsprop-edu list\n  rmsprop-edu list | grep -i adam",
+    )
     lister.set_defaults(run=cmd_list)
     return parser
+
+
+def _warning_as_one_line(command: str) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints only the message, without file and source line."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        print(f"rmsprop-edu {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.run(args))
-    except (CliError, ValueError, TypeError, OSError) as error:
-        print(f"rmsprop-edu {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():  # restores showwarning on the way out
+        warnings.showwarning = _warning_as_one_line(args.command)
+        try:
+            return int(args.run(args))
+        except (CliError, ValueError, TypeError, OSError) as error:
+            print(f"rmsprop-edu {args.command}: error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

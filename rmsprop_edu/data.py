@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import check_int, check_nonnegative, check_range
+from ._validation import check_bool, check_int, check_nonnegative, check_range
 from .nn.module import Rng, as_generator, check_float_dtype
 
 
@@ -48,6 +48,7 @@ def moons(n: int = 200, noise: float = 0.1, rng: Rng = 0, dtype: object = np.flo
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng: Rng = 0, dtype: object = np.float64):
     """A small circle inside a large one: X (n, 2), y (n,) (1 = inner)."""
     n = _count("n", n, 2)
+    check_nonnegative("noise", noise)
     check_range("factor", factor, 0.0, 1.0, low_open=True)
     gen = as_generator(rng)
     half = n // 2
@@ -60,6 +61,7 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng: Rng = 0
 def xor(n: int = 200, noise: float = 0.1, rng: Rng = 0, dtype: object = np.float64):
     """Four blobs at (+-1, +-1), label 1 where the signs differ: not linearly separable."""
     n = _count("n", n, 4)
+    check_nonnegative("noise", noise)
     gen = as_generator(rng)
     corners = gen.integers(0, 4, n)
     signs = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=np.float64)[corners]
@@ -97,8 +99,8 @@ def sparse_features(
     """Binary classification where the last ``rare`` features are rarely non-zero but very
     informative (think rare words): X (n, dim), y (n,). Per-coordinate step sizes
     (Adagrad) learn their weights much faster than a global one."""
-    n, dim, rare = _count("n", n), _count("dim", dim, 2), _count("rare", rare)
-    check_range("rare", rare, 1, dim - 1)
+    n, dim = _count("n", n), _count("dim", dim, 2)
+    rare = check_int("rare", rare, 1, dim - 1)  # at least one common feature
     check_range("rare_rate", rare_rate, 0.0, 1.0, low_open=True, high_open=False)
     gen = as_generator(rng)
     common = gen.normal(size=(n, dim - rare))
@@ -232,6 +234,7 @@ def minibatches(
         if len(a) != n:
             raise ValueError(f"all arrays must have the same length, got {[len(a) for a in arrays]}")
     batch_size = _count("batch_size", batch_size)
+    shuffle = check_bool("shuffle", shuffle)
     order = as_generator(rng).permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, batch_size):
         index = order[start : start + batch_size]

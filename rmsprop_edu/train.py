@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_range
+from ._validation import check_int, check_range
 from .data import minibatches
 from .nn.clip import clip_grad_norm
 from .nn.losses import Loss
@@ -113,25 +113,32 @@ def fit(
 ) -> History:
     """Train ``model`` on ``data = (X, y)`` with minibatches shuffled from ``rng``.
 
-    Give ``epochs`` or ``steps`` (or both: whichever ends first). ``metric`` is
-    ``"accuracy"`` or a function ``(pred, target) -> float``; it is computed on the
-    training data (and on ``eval_data`` if given) every ``eval_every`` steps (default:
-    every epoch) and at the end. ``progress`` shows a tqdm bar (a widget in notebooks).
+    Give ``epochs`` or ``steps`` (or both: whichever ends first), as whole numbers.
+    ``metric`` is ``"accuracy"``, a function ``(pred, target) -> float``, or None; it is
+    computed on the training data (and on ``eval_data`` if given) every ``eval_every``
+    steps (a whole number >= 1; None: every epoch) and at the end. ``progress`` shows a
+    tqdm bar (a widget in notebooks).
     """
+    # Everything is checked before the first step, so a bad argument changes nothing.
     if epochs is None and steps is None:
         raise ValueError("fit needs epochs= or steps= (or both)")
     if epochs is not None:
-        check_range("epochs", epochs, 1, math.inf)
+        epochs = check_int("epochs", epochs, 1)
     if steps is not None:
-        check_range("steps", steps, 1, math.inf)
+        steps = check_int("steps", steps, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     if clip_norm is not None:
         check_range("clip_norm", clip_norm, 0.0, math.inf, low_open=True)
+    if metric is not None and metric != "accuracy" and (isinstance(metric, str) or not callable(metric)):
+        raise ValueError(f"metric must be 'accuracy', a function (pred, target) -> float, or None, got {metric!r}")
+    if eval_every is not None:
+        eval_every = check_int("eval_every", eval_every, 1)
     x_all, y_all = data
     if len(x_all) != len(y_all):
         raise ValueError(f"data: X has {len(x_all)} rows but y has {len(y_all)}")
     per_epoch = math.ceil(len(x_all) / batch_size)
     total = min(x for x in (steps, None if epochs is None else epochs * per_epoch) if x is not None)
-    every = eval_every or per_epoch
+    every = per_epoch if eval_every is None else eval_every
     gen = as_generator(rng)
     params = model.parameters()
     history = History()
@@ -223,8 +230,11 @@ class EffectiveLRRecorder:
         max_snapshot_size: int = 10_000,
         max_records: int = 500,
     ) -> None:
-        check_range("every", every, 1, math.inf)
-        check_range("max_records", max_records, 2, math.inf)
+        every = check_int("every", every, 1)
+        max_records = check_int("max_records", max_records, 2)
+        max_snapshot_size = check_int("max_snapshot_size", max_snapshot_size, 0)
+        for i, q in enumerate(percentiles):
+            check_range(f"percentiles[{i}]", q, 0, 100, high_open=False)
         self.named = [(name, p) for name, p in model.named_parameters()]
         known = {name for name, _ in self.named}
         for name in snapshots:

@@ -81,3 +81,40 @@ def test_bad_arguments():
         data.moons(10, noise=-0.1)
     with pytest.raises(ValueError, match="steps must be a whole number, got 2.5"):
         data.adding_problem(10, 2.5)
+
+
+@pytest.mark.parametrize(
+    "make,kwargs,message",
+    [
+        (data.circles, {"noise": float("nan")}, "noise must be finite, got nan"),
+        (data.circles, {"noise": -0.1}, r"noise must be in \[0, inf\), got -0.1"),
+        (data.circles, {"factor": 1.0}, r"factor must be in \(0, 1\), got 1.0"),
+        (data.xor, {"noise": float("nan")}, "noise must be finite, got nan"),
+        (data.xor, {"noise": -1}, r"noise must be in \[0, inf\), got -1"),
+        (data.xor, {"n": 3}, r"n must be in \[4, inf\), got 3"),
+        (data.moons, {"noise": float("inf")}, "noise must be finite, got inf"),
+        (data.spirals, {"noise": float("nan")}, "noise must be finite, got nan"),
+        (data.spirals, {"n_per_class": 10.0}, "n_per_class must be a whole number, got 10.0"),
+        (data.drifting_regression, {"noise": -0.5}, r"noise must be in \[0, inf\), got -0.5"),
+        (data.drifting_regression, {"drift_every": 0}, r"drift_every must be in \[1, inf\), got 0"),
+        (data.sparse_features, {"dim": 20, "rare": 20}, r"rare must be in \[1, 19\], got 20"),
+        (data.sparse_features, {"rare": 2.5}, "rare must be a whole number, got 2.5"),
+        (data.sparse_features, {"rare_rate": float("nan")}, "rare_rate must be finite, got nan"),
+        (data.sine_forecasting, {"steps": 1}, r"steps must be in \[2, inf\), got 1"),
+        (data.embedded_reber, {"n": 0}, r"n must be in \[1, inf\), got 0"),
+        (data.char_corpus, {"sentences": 1.5}, "sentences must be a whole number, got 1.5"),
+    ],
+)
+def test_generators_refuse_bad_noise_and_counts(make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make(**kwargs)
+
+
+def test_sparse_features_allow_a_single_common_feature():
+    x, _ = data.sparse_features(50, dim=5, rare=4, rng=0)
+    assert x.shape == (50, 5) and np.mean(x[:, :1] != 0) == 1.0
+
+
+def test_minibatches_shuffle_must_be_a_bool():
+    with pytest.raises(ValueError, match="shuffle must be True or False, got 'no'"):
+        list(data.minibatches(np.arange(4), shuffle="no"))

@@ -192,3 +192,85 @@ def test_fit_with_schedule_and_clipping_records_norms():
     assert len(history.grad_norms) == 20 and opt.param_groups[0]["lr"] == pytest.approx(0.0)
     with pytest.raises(ValueError, match="fit needs epochs= or steps="):
         fit(model, nn.SoftmaxCrossEntropy(), opt, (x, y))
+
+
+def _count_calls(step, optimizer, model):
+    _count_calls.calls += 1
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"batch_size": 0}, r"batch_size must be in \[1, inf\), got 0"),
+        ({"batch_size": -1}, r"batch_size must be in \[1, inf\), got -1"),
+        ({"batch_size": None}, "batch_size must be a whole number, got None"),
+        ({"batch_size": 8.0}, "batch_size must be a whole number, got 8.0"),
+        ({"epochs": 1.5}, "epochs must be a whole number, got 1.5"),
+        ({"epochs": 0}, r"epochs must be in \[1, inf\), got 0"),
+        ({"epochs": None, "steps": 2.5}, "steps must be a whole number, got 2.5"),
+        ({"epochs": None, "steps": 0}, r"steps must be in \[1, inf\), got 0"),
+        ({"eval_every": -1}, r"eval_every must be in \[1, inf\), got -1"),
+        ({"eval_every": 0}, r"eval_every must be in \[1, inf\), got 0"),
+        ({"eval_every": 2.5}, "eval_every must be a whole number, got 2.5"),
+        ({"metric": "acc"}, r"metric must be 'accuracy', a function \(pred, target\) -> float, or None, got 'acc'"),
+        ({"metric": 3}, r"metric must be 'accuracy', a function \(pred, target\) -> float, or None, got 3"),
+        ({"clip_norm": 0.0}, r"clip_norm must be in \(0, inf\), got 0.0"),
+    ],
+)
+def test_fit_refuses_bad_arguments_before_any_step(kwargs, message):
+    x, y = data.spirals(20, 3, rng=0)
+    model = spiral_mlp()
+    before = [p.data.copy() for p in model.parameters()]
+    opt = Adam(model.parameters(), lr=0.01)
+    _count_calls.calls = 0
+    settings = {"epochs": 2, "batch_size": 16, "metric": "accuracy", "progress": False, "callbacks": [_count_calls]}
+    settings.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        fit(model, nn.SoftmaxCrossEntropy(), opt, (x, y), **settings)
+    assert _count_calls.calls == 0
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before, strict=True))
+
+
+def test_fit_eval_every_and_whole_number_steps():
+    x, y = data.spirals(20, 3, rng=0)  # 60 rows: 4 batches of 16 per epoch
+    model = spiral_mlp()
+    opt = Adam(model.parameters(), lr=0.01)
+    history = fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        opt,
+        (x, y),
+        steps=7,
+        batch_size=16,
+        metric="accuracy",
+        eval_every=3,
+        progress=False,
+    )
+    assert history.steps == list(range(1, 8))
+    assert [s for s, _ in history.metrics["train_accuracy"]] == [3, 6, 7]  # every 3 steps, and the end
+    history = fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        opt,
+        (x, y),
+        epochs=np.int64(2),
+        batch_size=np.int32(16),
+        metric="accuracy",
+        progress=False,
+    )
+    assert [s for s, _ in history.metrics["train_accuracy"]] == [4, 8]  # default: every epoch
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"every": 2.5}, "every must be a whole number, got 2.5"),
+        ({"every": 0}, r"every must be in \[1, inf\), got 0"),
+        ({"max_records": 1}, r"max_records must be in \[2, inf\), got 1"),
+        ({"max_snapshot_size": -1}, r"max_snapshot_size must be in \[0, inf\), got -1"),
+        ({"percentiles": (0, 50, 101)}, r"percentiles\[2\] must be in \[0, 100\], got 101"),
+    ],
+)
+def test_recorder_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        EffectiveLRRecorder(spiral_mlp(), **kwargs)
