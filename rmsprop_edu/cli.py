@@ -7,13 +7,12 @@ every argument is checked before anything is created on disk.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import html
 import math
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +93,6 @@ def _lr(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-@contextlib.contextmanager
-def _quiet_plotting() -> Iterator[None]:
-    """Silence matplotlib's UserWarnings while plotting: with --lr 0 every effective
-    learning rate is 0, and each log-scale axis then warns (with a source line) that it
-    has nothing positive to show. The figure is still written."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        yield
-
-
 def _say(message: str, quiet: bool = False) -> None:
     if not quiet:
         print(message, flush=True)
@@ -159,14 +148,13 @@ def cmd_race(args: argparse.Namespace) -> int:
     _output_dir(str(out.parent) if out.suffix else str(out))
     target = out if out.suffix else out / f"race_{surface.name}.png"
     trajectories, caption = run_race(surface, classes, args.steps, lrs)
-    with _quiet_plotting():
-        figure = viz.race_figure(surface, trajectories, caption)
-        figure.savefig(target, dpi=110)
-        print(f"wrote {target}")
-        if args.gif:
-            gif = target.with_suffix(".gif")
-            viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
-            print(f"wrote {gif}")
+    figure = viz.race_figure(surface, trajectories, caption)
+    figure.savefig(target, dpi=110)
+    print(f"wrote {target}")
+    if args.gif:
+        gif = target.with_suffix(".gif")
+        viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
+        print(f"wrote {gif}")
     _print_race_table(surface, trajectories)
     return 0
 
@@ -262,11 +250,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(summary)
     group = optimizer.param_groups[0]
     ceiling = group["lr"] / group["eps"] if group.get("eps") and group["lr"] > 0 else None
-    if group["lr"] == 0:
-        print("note: with lr=0 every effective learning rate is 0, which the log-scale plot cannot show")
     target = out / f"train_{args.model}_{dataset}_{opt_cls.__name__.lower()}.png"
-    with _quiet_plotting():
-        viz.network_lr_figure(recorder, title=summary, ceiling=ceiling).savefig(target, dpi=110)
+    viz.network_lr_figure(recorder, title=summary, ceiling=ceiling).savefig(target, dpi=110)
     print(f"wrote {target}")
     return 0
 
@@ -288,8 +273,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     out = _output_dir(args.out)
-    with _quiet_plotting():
-        return _tour(args, out)
+    return _tour(args, out)
 
 
 def _tour(args: argparse.Namespace, out: Path) -> int:

@@ -205,12 +205,22 @@ def animate_race(
 
 
 # ------------------------------------------------------------------ effective learning rates
+def _log_scale_if_positive(ax: Axes, *values: np.ndarray) -> None:
+    """Log y-axis for rates, unless nothing is positive (lr = 0 makes every rate 0): then
+    a linear axis and a note, where a log axis would only warn and show nothing."""
+    if any(np.any(np.asarray(v) > 0) for v in values):
+        ax.set_yscale("log")
+    else:
+        ax.text(0.5, 0.7, "every effective learning rate is 0 (lr = 0?)", transform=ax.transAxes, ha="center")
+
+
 def plot_effective_lr(trajectory: Trajectory, ax: Axes | None = None) -> Axes:
     """The effective learning rate of each coordinate (x, y) against step, log scale."""
     ax = _axes(ax)
     steps = np.arange(1, len(trajectory.effective_lr) + 1)
     for k, name in enumerate("xy"):
-        ax.semilogy(steps, trajectory.effective_lr[:, k], label=f"coordinate {name}")
+        ax.plot(steps, trajectory.effective_lr[:, k], label=f"coordinate {name}")
+    _log_scale_if_positive(ax, trajectory.effective_lr)
     ax.set(xlabel="step", ylabel="effective learning rate")
     ax.set_title(f"{trajectory.label}: per-coordinate effective learning rate", fontsize=9)
     ax.legend()
@@ -391,13 +401,14 @@ def plot_lr_bands(
     for i, (name, values) in enumerate(stats.items()):
         colour = f"C{i % 10}"
         median = values[:, levels.index(50)] if 50 in levels else values[:, len(levels) // 2]
-        ax.semilogy(steps, median, color=colour, label=f"{name} (median)")
+        ax.plot(steps, median, color=colour, label=f"{name} (median)")
         if 10 in levels and 90 in levels:
             ax.fill_between(steps, values[:, levels.index(10)], values[:, levels.index(90)], color=colour, alpha=0.2)
         if show_minmax:
             ax.fill_between(steps, values[:, 0], values[:, -1], color=colour, alpha=0.06)
     if ceiling is not None:
         ax.axhline(ceiling, color="k", ls=":", lw=1, label=f"ceiling lr/eps = {ceiling:.0e} (gradient ~ 0)")
+    _log_scale_if_positive(ax, *stats.values())
     ax.set(xlabel="training step", ylabel="effective learning rate")
     ax.set_title("effective learning rate of each parameter tensor: median and 10-90% band", fontsize=10)
     ax.legend(fontsize=7)
@@ -415,7 +426,7 @@ def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "ef
     positive = values[values > 0]
     norm = colors.LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
     image = ax.imshow(values, aspect="auto", cmap="magma", norm=norm, interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, label="effective lr (log)")
+    ax.figure.colorbar(image, ax=ax, label="effective lr (log)" if norm is not None else "effective lr")
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

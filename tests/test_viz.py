@@ -99,3 +99,17 @@ def test_network_lr_bands_and_heatmap():
     assert len(viz.plot_lr_bands(steps, stats, show_minmax=True).collections) == 2  # and the min-max band
     ax = viz.plot_lr_heatmap(np.abs(np.random.default_rng(0).normal(size=(4, 3))) + 1e-3)
     assert ax.images and len(ax.figure.axes) == 2
+
+
+def test_rates_that_are_all_zero_get_a_linear_axis_and_no_warning():
+    # lr = 0 makes every effective learning rate 0: a log axis would warn and show nothing.
+    import warnings
+
+    steps = np.arange(1, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = viz.plot_lr_bands(steps, {"w": np.zeros((5, 5))})
+        assert ax.get_yscale() == "linear"
+        assert any("every effective learning rate is 0" in t.get_text() for t in ax.texts)
+        ax = viz.plot_lr_bands(steps, {"w": np.full((5, 5), 0.1)})
+        assert ax.get_yscale() == "log"
