@@ -217,7 +217,13 @@ class Optimizer:
             )
         if not data.flags.writeable:
             raise ValueError(f"{self._label(p)}: .data is read-only, so it cannot be updated in place")
-        if grad.size:
+        flat = grad.reshape(-1)
+        # Fast path, one BLAS read of the gradient: a finite sum of squares means every
+        # entry is finite and no square overflows. Only when it is not are the entries
+        # examined (the sum itself may overflow where no single square does).
+        with np.errstate(over="ignore", invalid="ignore"):
+            sum_of_squares = float(np.dot(flat, flat))
+        if grad.size and not math.isfinite(sum_of_squares):
             # max and min propagate nan and inf, so two reductions check finiteness without a mask
             largest = max(abs(float(grad.max())), abs(float(grad.min())))
             if not math.isfinite(largest):
@@ -530,7 +536,8 @@ class Optimizer:
         import zipfile
 
         try:
-            with np.load(os.fspath(path), allow_pickle=False) as npz:
+            # the file is opened here, so that it is closed even when NumPy cannot parse it
+            with open(os.fspath(path), "rb") as handle, np.load(handle, allow_pickle=False) as npz:
                 meta = json.loads(str(npz["__meta__"]))
                 arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
         except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
