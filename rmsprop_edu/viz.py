@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,17 @@ def plot_losses(trajectories: Sequence[Trajectory], surface: Surface | None = No
     return ax
 
 
+def _caption(fig: Figure, caption: str | None, width: int, fontsize: float) -> float:
+    """Put ``caption`` under the axes, wrapped to ``width`` characters; return the figure
+    fraction it takes, for ``tight_layout(rect=...)`` to keep the axes clear of it."""
+    if not caption:
+        return 0.0
+    wrapped = textwrap.fill(caption, width)
+    fig.text(0.5, 0.01, wrapped, ha="center", va="bottom", fontsize=fontsize)
+    lines = wrapped.count("\n") + 1
+    return 0.015 + lines * fontsize * 1.35 / 72 / fig.get_figheight()
+
+
 def race_figure(
     surface: Surface, trajectories: Sequence[Trajectory], caption: str | None = None, title: str | None = None
 ) -> Figure:
@@ -120,9 +132,7 @@ def race_figure(
     plot_losses(trajectories, surface, ax=right)
     steps = len(trajectories[0].losses) - 1 if trajectories else 0
     fig.suptitle(title or f"{surface.name}: {steps} steps from {tuple(surface.start)}", fontsize=12)
-    if caption:
-        fig.text(0.5, 0.005, caption, ha="center", fontsize=8, wrap=True)
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
+    fig.tight_layout(rect=(0, _caption(fig, caption, 190, 8), 1, 1))
     return fig
 
 
@@ -179,8 +189,7 @@ def animate_race(
         heads.append(head)
     legend = ax.legend(handles=lines, loc="upper left", fontsize=7, framealpha=0.85)
     counter = ax.text(0.98, 0.02, "", transform=ax.transAxes, ha="right", color="white", fontsize=9)
-    if caption:
-        fig.text(0.5, 0.01, caption, ha="center", fontsize=7, wrap=True)
+    fig.tight_layout(rect=(0, _caption(fig, caption, 120, 7), 1, 1))
 
     def draw(k: int) -> list[Any]:
         step = int(frame_steps[k])
