@@ -272,15 +272,11 @@ def cmd_tour(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    out = _output_dir(args.out)
-    return _tour(args, out)
-
-
-def _tour(args: argparse.Namespace, out: Path) -> int:
     import matplotlib.pyplot as plt
 
     from . import viz
 
+    out = _output_dir(args.out)
     quiet = args.quiet
     started = time.perf_counter()
     steps = 300 if args.quick else 500

@@ -217,15 +217,20 @@ class Tuned:
 
     @property
     def how(self) -> str:
-        text = (
-            f"lr chosen from {self.range_text} by the loss at step {self.horizon} (the horizon plotted; "
-            "losses within 1e-12 (relative) of the best tie, won by the smaller lr), no clipping"
-        )
+        text = _rule(self.range_text, self.horizon)
         if self.widened:
             text += f"; the grid was widened by {self.widened} decade(s) because the best lr sat at its edge"
         if self.at_edge:
             text += "; the best lr is still at the edge of the grid, so a wider grid might do better"
         return text
+
+
+def _rule(grid_text: str, horizon: int) -> str:
+    """The tuning rule, in the words every caption uses."""
+    return (
+        f"lr chosen from {grid_text} by the loss at step {horizon} (the horizon plotted; "
+        f"losses within {TIE_RTOL:.0e} (relative) of the best tie, won by the smaller lr), no clipping"
+    )
 
 
 def _range_text(grid: np.ndarray) -> str:
@@ -332,10 +337,7 @@ def fair_race(
 def _race_caption(tunings: list[Tuned], grid_text: str, steps: int) -> str:
     """One sentence for the common case; the exceptions (a widened grid, a choice still at
     the edge) named per optimizer, so that no figure hides how its contenders were tuned."""
-    caption = (
-        f"Each optimizer's lr chosen from {grid_text} by the loss at step {steps} (the horizon plotted; "
-        "losses within 1e-12 (relative) of the best tie, won by the smaller lr), no clipping."
-    )
+    caption = f"Each optimizer's {_rule(grid_text, steps)}."
     notes = []
     for t in tunings:
         if t.widened:
