@@ -3,6 +3,7 @@
 from typing import Any
 
 from . import data, nn, optim, surfaces
+from .claims import ClaimFailed, between, claim
 from .gradcheck import check_gradients
 from .parameter import Parameter
 from .train import EffectiveLRRecorder, History, fit
@@ -11,11 +12,14 @@ from .trajectory import fair_race, run_trajectory, sweep, tune_lr
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClaimFailed",
     "EffectiveLRRecorder",
     "History",
     "Parameter",
     "__version__",
+    "between",
     "check_gradients",
+    "claim",
     "data",
     "fair_race",
     "fit",
