@@ -29,7 +29,7 @@ def test_quickstart_has_exactly_two_commands_and_ci_runs_the_test_one_verbatim()
 
 
 def test_import_does_not_load_matplotlib_or_tqdm():
-    code = "import sys, rmsprop_edu; print(sorted(m for m in ('matplotlib', 'tqdm', 'torch') if m in sys.modules))"
+    code = "import sys, rmsprop_edu; print(sorted(m for m in ('matplotlib', 'tqdm', 'torch', 'ipywidgets') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
