@@ -35,7 +35,7 @@ from .trajectory import run_trajectory
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Explorer", "RaceExplorer"]
+__all__ = ["DecayExplorer", "Explorer", "MomentumExplorer", "RaceExplorer", "heavy_ball_rate", "recovery_steps"]
 
 
 def _ipywidgets() -> Any | None:
@@ -257,4 +257,251 @@ class RaceExplorer(Explorer):
             "lr": widgets.FloatLogSlider(value=v["lr"], base=10, min=-4, max=0, step=0.125, description="lr"),
             "rho": widgets.FloatSlider(value=v["rho"], min=0.5, max=0.999, step=0.001, description="rho / beta2"),
             "steps": widgets.IntSlider(value=v["steps"], min=10, max=2000, step=10, description="steps"),
+        }
+
+
+def recovery_steps(rho: float, g_before: float, g_after: float, within: float = 0.1) -> int:
+    """Steps after the gradient's size switches from ``g_before`` to ``g_after`` until RMSProp's
+    rate lr/sqrt(v) is within ``within`` (10 %) of its new level lr/|g_after| (eps neglected).
+
+    After k steps at the new size, v_k = g_after^2 + (v_0 - g_after^2) rho^k, with v_0 = g_before^2
+    when the old average had settled. The rate is within 10 % once v_k / g_after^2 lies in
+    [1/1.1^2, 1/0.9^2], so k is the first whole number with
+    |g_before^2/g_after^2 - 1| rho^k <= bound (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when
+    it must rise).
+    """
+    ratio = (g_before / g_after) ** 2 - 1.0
+    if ratio == 0.0:
+        return 0
+    # v must fall (the gradient shrank): the rate is too small until v/g_after^2 <= 1/0.9^2
+    bound = 1.0 / (1.0 - within) ** 2 - 1.0 if ratio > 0 else 1.0 - 1.0 / (1.0 + within) ** 2
+    if abs(ratio) <= bound:
+        return 0
+    return math.ceil(math.log(bound / abs(ratio)) / math.log(rho))
+
+
+class DecayExplorer(Explorer):
+    """Adagrad's and RMSProp's effective learning rates on a gradient stream whose size
+    switches from ``g_before`` to ``g_after`` at step ``switch``: measured with the real
+    optimizers, with the closed forms, RMSProp's time constant 1/(1 - rho), its half-life
+    ln 0.5 / ln rho and the recovery time (:func:`recovery_steps`) marked.
+
+    Args:
+        rho: RMSProp's decay, in [0.5, 0.999].
+        g_before, g_after: gradient sizes, in [1e-3, 1e3].
+        switch: the step of the switch, in [10, 900] (the stream has 1000 steps).
+        lr: both optimizers' learning rate (the rates are drawn in units of lr).
+    """
+
+    steps = 1000
+
+    def __init__(
+        self, rho: float = 0.9, g_before: float = 1.0, g_after: float = 0.1, switch: int = 200, lr: float = 0.01
+    ) -> None:
+        super().__init__()
+        from matplotlib.figure import Figure
+
+        self.lr = check_range("lr", lr, 0.0, math.inf, low_open=True)
+        self.values = {}
+        self.values = {
+            "rho": self.check("rho", rho),
+            "g_before": self.check("g_before", g_before),
+            "g_after": self.check("g_after", g_after),
+            "switch": self.check("switch", switch),
+        }
+        self.figure = Figure(figsize=(11, 4.6))
+        self._ax = self.figure.subplots()
+        ax = self._ax
+        t = np.arange(1, self.steps + 1)
+        (self._ada,) = ax.semilogy(t, np.ones(self.steps), color="C0", lw=2.2, label="Adagrad (measured)")
+        (self._ada_form,) = ax.semilogy(t, np.ones(self.steps), "k:", lw=1.2, label="closed forms")
+        (self._rms,) = ax.semilogy(t, np.ones(self.steps), color="C3", lw=2.2, label="RMSProp (measured)")
+        (self._rms_form,) = ax.semilogy(t, np.ones(self.steps), "k:", lw=1.2)
+        self._switch = ax.axvline(0, color="grey", lw=1, ls="--", label="switch")
+        self._tau = ax.axvspan(0, 1, color="C3", alpha=0.12, label="time constant 1/(1-rho) after the switch")
+        self._recovered = ax.axvline(0, color="C3", lw=1.2, ls="-.", label="RMSProp within 10% of lr/|g_after|")
+        ax.set(xlabel="step t", ylabel="effective learning rate / lr", xlim=(1, self.steps))
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, borderaxespad=0)
+        self.figure.subplots_adjust(left=0.07, right=0.62, bottom=0.12, top=0.86)
+        self.redraw()
+
+    def check(self, name: str, value: Any) -> Any:
+        if name == "rho":
+            return check_range("rho", value, 0.5, 0.999, high_open=False)
+        if name in ("g_before", "g_after"):
+            return check_range(name, value, 1e-3, 1e3, high_open=False)
+        if name == "switch":
+            return check_int("switch", value, 10, 900)
+        return value
+
+    def stream(self) -> np.ndarray:
+        """The gradient fed to both optimizers at steps 1..1000."""
+        v = self.values
+        return np.where(np.arange(1, self.steps + 1) <= v["switch"], v["g_before"], v["g_after"])
+
+    def measured(self) -> tuple[np.ndarray, np.ndarray]:
+        """Adagrad's and RMSProp's effective rates after each step, divided by lr."""
+        from .optim import Adagrad
+        from .parameter import Parameter
+
+        a, r = Parameter(np.zeros(1)), Parameter(np.zeros(1))
+        adagrad, rmsprop = Adagrad([a], lr=self.lr), RMSProp([r], lr=self.lr, rho=self.values["rho"])
+        rates = np.empty((2, self.steps))
+        for k, g in enumerate(self.stream()):
+            a.grad = np.array([g])
+            r.grad = np.array([g])
+            adagrad.step()
+            rmsprop.step()
+            rates[0, k] = adagrad.effective_lr(a)[0] / self.lr
+            rates[1, k] = rmsprop.effective_lr(r)[0] / self.lr
+        return rates[0], rates[1]
+
+    def closed_forms(self) -> tuple[np.ndarray, np.ndarray]:
+        """1/sqrt(sum of g^2) for Adagrad and 1/sqrt(v_t) for RMSProp, with
+        v_t = rho^t-weighted sum of (1 - rho) g_k^2 (eps neglected)."""
+        g2 = self.stream() ** 2
+        rho = self.values["rho"]
+        t = np.arange(1, self.steps + 1)
+        v_before = self.values["g_before"] ** 2 * (1 - rho**t)
+        s = self.values["switch"]
+        after = t > s
+        v = v_before.copy()
+        v[after] = g2[after] + (v_before[s - 1] - g2[after]) * rho ** (t[after] - s)
+        return 1 / np.sqrt(np.cumsum(g2)), 1 / np.sqrt(v)
+
+    def redraw(self) -> None:
+        v = self.values
+        ada, rms = self.measured()
+        ada_form, rms_form = self.closed_forms()
+        self._ada.set_ydata(ada)
+        self._rms.set_ydata(rms)
+        self._ada_form.set_ydata(ada_form)
+        self._rms_form.set_ydata(rms_form)
+        s, rho = v["switch"], v["rho"]
+        tau, half_life = 1 / (1 - rho), math.log(0.5) / math.log(rho)
+        k = recovery_steps(rho, v["g_before"], v["g_after"])
+        self._switch.set_xdata([s, s])
+        self._tau.set_x(s)
+        self._tau.set_width(tau)
+        self._recovered.set_xdata([s + k, s + k])
+        shown = np.concatenate([ada, rms])
+        self._ax.set_ylim(shown.min() / 2, shown.max() * 2)
+        self._ax.set_title(
+            f"|g| {v['g_before']:.3g} -> {v['g_after']:.3g} at step {s}, rho = {rho:.3g}: time constant "
+            f"{tau:.3g} steps, half-life {half_life:.3g} steps\nRMSProp's rate is within 10% of lr/|g_after| "
+            f"{k} steps after the switch; Adagrad's keeps falling like 1/sqrt(t)",
+            fontsize=10,
+            loc="left",
+        )
+
+    def make_controls(self, widgets: Any) -> dict[str, Any]:
+        v = self.values
+        log = {"base": 10, "min": -3, "max": 3, "step": 0.25}
+        return {
+            "rho": widgets.FloatSlider(value=v["rho"], min=0.5, max=0.999, step=0.001, description="rho"),
+            "g_before": widgets.FloatLogSlider(value=v["g_before"], description="|g| before", **log),
+            "g_after": widgets.FloatLogSlider(value=v["g_after"], description="|g| after", **log),
+            "switch": widgets.IntSlider(value=v["switch"], min=10, max=900, step=10, description="switch at"),
+        }
+
+
+def heavy_ball_rate(lr: np.ndarray, momentum: np.ndarray, eigenvalues: tuple[float, ...]) -> np.ndarray:
+    """Per-step contraction of SGD with momentum (torch's form: b <- mu b + g, theta <- theta - lr b)
+    on a quadratic with these Hessian eigenvalues: the largest spectral radius over the
+    eigenvalues of the 2x2 iteration [[1 + mu - lr*lam, -mu], [1, 0]] acting on (theta_t, theta_t-1).
+
+    Its eigenvalues solve z^2 - (1 + mu - lr*lam) z + mu = 0; a value >= 1 means divergence.
+    """
+    lr, momentum = np.broadcast_arrays(np.asarray(lr, float), np.asarray(momentum, float))
+    radius = np.zeros(lr.shape)
+    for lam in eigenvalues:
+        trace = 1 + momentum - lr * lam
+        disc = np.sqrt((trace**2 - 4 * momentum).astype(complex))
+        roots = np.maximum(abs((trace + disc) / 2), abs((trace - disc) / 2))
+        radius = np.maximum(radius, roots)
+    return radius
+
+
+class MomentumExplorer(Explorer):
+    """SGD with momentum on f = (x^2 + kappa y^2)/2: the (lr, momentum) map of the
+    convergence rate (closed form, :func:`heavy_ball_rate`) with the current setting marked,
+    beside the trajectory measured with the real :class:`~rmsprop_edu.optim.SGD`.
+
+    Args:
+        kappa: condition number, in [1, 1000].
+        lr: learning rate, in [1e-3, 10] (diverges past 2(1 + momentum)/kappa).
+        momentum: in [0, 0.99].
+        steps: in [10, 500].
+    """
+
+    def __init__(self, kappa: float = 10.0, lr: float = 0.1, momentum: float = 0.5, steps: int = 100) -> None:
+        super().__init__()
+        from matplotlib import colormaps, colors
+        from matplotlib.figure import Figure
+
+        self.values = {}
+        self.values = {
+            k: self.check(k, v) for k, v in {"kappa": kappa, "lr": lr, "momentum": momentum, "steps": steps}.items()
+        }
+        self._lrs = np.logspace(-3, 1, 161)
+        self._mus = np.linspace(0, 0.99, 100)
+        self.figure = Figure(figsize=(11, 4.6))
+        self._ax_map, self._ax_path = self.figure.subplots(1, 2)
+        cmap = colormaps["magma"].with_extremes(bad="lightgrey")
+        self._map = self._ax_map.pcolormesh(
+            self._lrs, self._mus, np.ones((100, 161)), norm=colors.LogNorm(1e-3, 1), cmap=cmap, shading="auto"
+        )
+        self.figure.colorbar(self._map, ax=self._ax_map, label="1 - rate  (brighter: faster)")
+        self._ax_map.set(xscale="log", xlabel="lr", ylabel="momentum mu")
+        (self._here,) = self._ax_map.plot([], [], "o", color="cyan", ms=9, mec="black")
+        (self._path,) = self._ax_path.plot([], [], ".-", color="C1", lw=1.2, ms=3)
+        self._ax_path.plot([0], [0], "*", color="black", ms=12)
+        self._ax_path.set(xlim=(-1.2, 1.2), ylim=(-1.2, 1.2), xlabel="x", ylabel="y", aspect="equal")
+        self.figure.subplots_adjust(left=0.07, right=0.97, bottom=0.12, top=0.86, wspace=0.3)
+        self.redraw()
+
+    def check(self, name: str, value: Any) -> Any:
+        if name == "kappa":
+            return check_range("kappa", value, 1.0, 1000.0, high_open=False)
+        if name == "lr":
+            return check_range("lr", value, 1e-3, 10.0, high_open=False)
+        if name == "momentum":
+            return check_range("momentum", value, 0.0, 0.99, high_open=False)
+        if name == "steps":
+            return check_int("steps", value, 10, 500)
+        return value
+
+    def rate(self) -> float:
+        """The closed-form per-step contraction at the current setting."""
+        v = self.values
+        return float(heavy_ball_rate(np.array(v["lr"]), np.array(v["momentum"]), (1.0, v["kappa"])))
+
+    def redraw(self) -> None:
+        from .optim import SGD
+        from .surfaces import quadratic
+
+        v = self.values
+        if getattr(self, "_map_kappa", None) != v["kappa"]:
+            radius = heavy_ball_rate(self._lrs[None, :], self._mus[:, None], (1.0, v["kappa"]))
+            gap = np.where(radius < 1, np.clip(1 - radius, 1e-3, 1), np.nan)  # NaN: diverges (grey)
+            self._map.set_array(np.ma.masked_invalid(gap).ravel())
+            self._map_kappa = v["kappa"]
+        self._here.set_data([v["lr"]], [v["momentum"]])
+        surface = quadratic(v["kappa"])
+        tr = run_trajectory(surface, SGD, v["steps"], start=(1.0, 1.0), lr=v["lr"], momentum=v["momentum"])
+        points = tr.points[np.isfinite(tr.points).all(axis=1)]
+        self._path.set_data(points[:, 0], points[:, 1])
+        rate = self.rate()
+        verdict = "diverges" if rate >= 1 else f"contracts x{rate:.3f} per step"
+        self._ax_map.set_title(f"kappa = {v['kappa']:.3g}: convergence rate (grey: diverges)", fontsize=10)
+        self._ax_path.set_title(f"lr = {v['lr']:.3g}, mu = {v['momentum']:.2f}: {verdict}", fontsize=10)
+
+    def make_controls(self, widgets: Any) -> dict[str, Any]:
+        v = self.values
+        return {
+            "kappa": widgets.FloatLogSlider(value=v["kappa"], base=10, min=0, max=3, step=0.125, description="kappa"),
+            "lr": widgets.FloatLogSlider(value=v["lr"], base=10, min=-3, max=1, step=0.05, description="lr"),
+            "momentum": widgets.FloatSlider(value=v["momentum"], min=0, max=0.99, step=0.01, description="momentum"),
+            "steps": widgets.IntSlider(value=v["steps"], min=10, max=500, step=10, description="steps"),
         }

@@ -88,3 +88,54 @@ def test_no_notebook_uses_the_widgets_that_block_headless_runs(notebook):
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     for forbidden in ("interact(", "interactive(", "interact_manual(", "widgets.Output(", "Output()"):
         assert forbidden not in code, f"{notebook.name} uses {forbidden!r}; use rmsprop_edu.explore"
+
+
+# ---------------------------------------------------------------- decay and momentum
+def test_recovery_time_closed_form_matches_the_real_rmsprop():
+    from rmsprop_edu.explore import DecayExplorer, recovery_steps
+
+    for rho, before, after in [(0.9, 1.0, 0.1), (0.97, 1.0, 0.1), (0.9, 0.1, 1.0), (0.95, 2.0, 0.5)]:
+        explorer = DecayExplorer(rho=rho, g_before=before, g_after=after, switch=300)
+        _, rms = explorer.measured()
+        s = explorer.values["switch"]
+        after_switch = rms[s:] * after  # rate / (lr / |g_after|): 1 once recovered
+        measured = int(np.argmax(np.abs(after_switch - 1) <= 0.1)) + 1  # steps taken after the switch
+        assert abs(measured - recovery_steps(rho, before, after)) <= 1, (rho, before, after, measured)
+
+
+def test_recovery_time_of_the_lesson_example():
+    from rmsprop_edu.explore import recovery_steps
+
+    # rho = 0.9, |g| 1 -> 0.1: 99 * 0.9^k <= 1/0.81 - 1, so k >= ln(0.2346/99)/ln(0.9) = 57.4
+    assert recovery_steps(0.9, 1.0, 0.1) == 58
+
+
+def test_decay_explorer_closed_forms_follow_the_measured_rates():
+    from rmsprop_edu.explore import DecayExplorer
+
+    explorer = DecayExplorer(rho=0.95, g_before=3.0, g_after=0.3, switch=150)
+    for measured, closed in zip(explorer.measured(), explorer.closed_forms(), strict=True):
+        np.testing.assert_allclose(measured, closed, rtol=1e-6)
+
+
+def test_heavy_ball_rate_is_the_measured_contraction():
+    from rmsprop_edu.explore import heavy_ball_rate
+    from rmsprop_edu.optim import SGD
+
+    for lr, mu in [(0.1, 0.5), (0.05, 0.9), (0.15, 0.0)]:
+        tr = run_trajectory(surfaces.quadratic(10.0), SGD, 300, start=(1.0, 1.0), lr=lr, momentum=mu)
+        dist = np.linalg.norm(tr.points, axis=1)
+        measured = (dist[300] / dist[200]) ** (1 / 100)
+        assert abs(measured - heavy_ball_rate(np.array(lr), np.array(mu), (1.0, 10.0))) < 0.01, (lr, mu)
+
+
+def test_momentum_explorer_past_the_stability_edge_diverges():
+    from rmsprop_edu.explore import MomentumExplorer
+
+    # heavy ball is stable while lr * lambda_max < 2 (1 + mu)
+    explorer = MomentumExplorer(kappa=10.0, lr=2 * 1.5 / 10 * 1.05, momentum=0.5, steps=200)
+    assert explorer.rate() > 1
+    xs, ys = explorer._path.get_data()
+    assert np.hypot(xs[-1], ys[-1]) > 10
+    explorer.update(lr=2 * 1.5 / 10 * 0.95)
+    assert explorer.rate() < 1
