@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,15 @@ from .trajectory import run_trajectory
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["DecayExplorer", "Explorer", "MomentumExplorer", "RaceExplorer", "heavy_ball_rate", "recovery_steps"]
+__all__ = [
+    "DecayExplorer",
+    "DialectExplorer",
+    "Explorer",
+    "MomentumExplorer",
+    "RaceExplorer",
+    "heavy_ball_rate",
+    "recovery_steps",
+]
 
 
 def _ipywidgets() -> Any | None:
@@ -504,4 +513,131 @@ class MomentumExplorer(Explorer):
             "lr": widgets.FloatLogSlider(value=v["lr"], base=10, min=-3, max=1, step=0.05, description="lr"),
             "momentum": widgets.FloatSlider(value=v["momentum"], min=0, max=0.99, step=0.01, description="momentum"),
             "steps": widgets.IntSlider(value=v["steps"], min=10, max=500, step=10, description="steps"),
+        }
+
+
+class DialectExplorer(Explorer):
+    """Two of RMSProp's library dialects (:meth:`RMSProp.preset <rmsprop_edu.optim.RMSProp.preset>`)
+    side by side, with the same lr and momentum: their paths on a surface, and their effective
+    learning rates on one shared gradient stream whose second coordinate is tiny (where the
+    place of eps and the starting average matter). The settings that differ are listed.
+
+    Args:
+        first, second: preset names (``pytorch``, ``keras``, ``optax``, ``tf1``, ``hinton``).
+        lr: the learning rate both use, in [1e-4, 1].
+        momentum: in [0, 0.99] (where lr enters the momentum buffer differs between dialects).
+        tiny: the stream's small gradient, in [1e-9, 1e-1].
+        surface: the surface of the paths (default Rosenbrock).
+        steps: steps of the paths and of the stream.
+    """
+
+    def __init__(
+        self,
+        first: str = "pytorch",
+        second: str = "tf1",
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        tiny: float = 1e-5,
+        surface: Surface | str = "rosenbrock",
+        steps: int = 200,
+    ) -> None:
+        super().__init__()
+        from matplotlib.figure import Figure
+
+        from . import viz
+
+        self.surface = get(surface) if isinstance(surface, str) else surface
+        self.steps = check_int("steps", steps, 10, 2000)
+        self.values = {}
+        self.values = {
+            k: self.check(k, v)
+            for k, v in {"first": first, "second": second, "lr": lr, "momentum": momentum, "tiny": tiny}.items()
+        }
+        self.figure = Figure(figsize=(11, 5.6))
+        self._ax_path, self._ax_rate = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
+        viz.plot_contours(self.surface, ax=self._ax_path)
+        self._paths = [self._ax_path.plot([], [], "-", color=c, lw=1.6)[0] for c in ("C1", "C3")]
+        self._rates = [[self._ax_rate.semilogy([], [], ls, color=c)[0] for ls in ("-", "--")] for c in ("C1", "C3")]
+        self._ax_rate.set(xlabel="step", ylabel="effective learning rate", xlim=(1, self.steps))
+        self._ax_rate.grid(alpha=0.3)
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.25, top=0.8, wspace=0.25)
+        self.redraw()
+
+    def check(self, name: str, value: Any) -> Any:
+        from ._validation import check_choice
+
+        if name in ("first", "second"):
+            return check_choice(name, value, list(RMSProp.PRESETS))
+        if name == "lr":
+            return check_range("lr", value, 1e-4, 1.0, high_open=False)
+        if name == "momentum":
+            return check_range("momentum", value, 0.0, 0.99, high_open=False)
+        if name == "tiny":
+            return check_range("tiny", value, 1e-9, 0.1, high_open=False)
+        return value
+
+    def settings(self, which: str) -> dict[str, Any]:
+        """Every RMSProp setting of preset ``which`` ("first" or "second") with the shared lr and momentum."""
+        return {
+            **RMSProp.defaults,
+            **RMSProp.PRESETS[self.values[which]],
+            "lr": self.values["lr"],
+            "momentum": self.values["momentum"],
+        }
+
+    def differences(self) -> dict[str, tuple[Any, Any]]:
+        """setting -> (first's value, second's value), for the settings that differ."""
+        a, b = self.settings("first"), self.settings("second")
+        return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+
+    def rates(self, which: str) -> np.ndarray:
+        """(steps, 2) effective learning rates on the shared stream g = (1, tiny)."""
+        from .parameter import Parameter
+
+        p = Parameter(np.zeros(2))
+        optimizer = RMSProp([p], **self.settings(which))
+        out = np.empty((self.steps, 2))
+        g = np.array([1.0, self.values["tiny"]])
+        for k in range(self.steps):
+            p.grad = g.copy()
+            optimizer.step()
+            out[k] = optimizer.effective_lr(p)
+        return out
+
+    def redraw(self) -> None:
+        v = self.values
+        t = np.arange(1, self.steps + 1)
+        shown = []
+        for i, which in enumerate(("first", "second")):
+            tr = run_trajectory(self.surface, RMSProp, self.steps, **self.settings(which))
+            points = tr.points[np.isfinite(tr.points).all(axis=1)]
+            self._paths[i].set_data(points[:, 0], points[:, 1])
+            self._paths[i].set_label(f"{v[which]}" + (f" (diverged at {tr.diverged_at})" if tr.diverged_at else ""))
+            rates = self.rates(which)
+            shown.append(rates)
+            for j in range(2):
+                self._rates[i][j].set_data(t, rates[:, j])
+                size = "1" if j == 0 else f"{v['tiny']:.1g}"
+                self._rates[i][j].set_label(f"{v[which]}: |g| = {size}")
+        stacked = np.concatenate(shown)
+        self._ax_rate.set_ylim(stacked.min() / 3, stacked.max() * 3)
+        # legends below the axes: inside they would cover paths or rates
+        self._ax_path.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=9)
+        self._ax_rate.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=9)
+        differ = "; ".join(f"{k}: {_short(a)} vs {_short(b)}" for k, (a, b) in self.differences().items())
+        self.figure.suptitle(
+            f"RMSProp as {v['first']} vs as {v['second']} (lr {v['lr']:.3g}, momentum {v['momentum']:.2g})\n"
+            + textwrap.fill(f"settings that differ: {differ or 'none'}", 150),
+            fontsize=10,
+        )
+
+    def make_controls(self, widgets: Any) -> dict[str, Any]:
+        v = self.values
+        names = list(RMSProp.PRESETS)
+        return {
+            "first": widgets.Dropdown(options=names, value=v["first"], description="first"),
+            "second": widgets.Dropdown(options=names, value=v["second"], description="second"),
+            "lr": widgets.FloatLogSlider(value=v["lr"], base=10, min=-4, max=0, step=0.125, description="lr"),
+            "momentum": widgets.FloatSlider(value=v["momentum"], min=0, max=0.99, step=0.01, description="momentum"),
+            "tiny": widgets.FloatLogSlider(value=v["tiny"], base=10, min=-9, max=-1, step=0.5, description="tiny |g|"),
         }

@@ -139,3 +139,24 @@ def test_momentum_explorer_past_the_stability_edge_diverges():
     assert np.hypot(xs[-1], ys[-1]) > 10
     explorer.update(lr=2 * 1.5 / 10 * 0.95)
     assert explorer.rate() < 1
+
+
+def test_dialect_explorer_lists_what_differs_and_draws_hand_checked_rates():
+    from rmsprop_edu.explore import DialectExplorer
+
+    explorer = DialectExplorer(first="pytorch", second="tf1", lr=0.01, tiny=1e-5, steps=20)
+    # the README's dialect table: rho 0.99 vs 0.9, eps 1e-8 outside vs 1e-10 inside the root, v0 0 vs 1
+    assert explorer.differences() == {
+        "rho": (0.99, 0.9),
+        "eps": (1e-8, 1e-10),
+        "eps_in_sqrt": (False, True),
+        "initial_square_avg": (0.0, 1.0),
+        "lr_in_momentum": (False, True),
+    }
+    pytorch, tf1 = explorer.rates("first"), explorer.rates("second")
+    # step 1, pytorch: v = 0.01 g^2, rate = lr / (0.1 |g| + 1e-8)
+    np.testing.assert_allclose(pytorch[0], 0.01 / (0.1 * np.array([1.0, 1e-5]) + 1e-8), rtol=1e-12)
+    # step 1, tf1: v = 0.9 * 1 + 0.1 g^2, rate = lr / sqrt(v + 1e-10)
+    np.testing.assert_allclose(tf1[0], 0.01 / np.sqrt(0.9 + 0.1 * np.array([1.0, 1e-10]) + 1e-10), rtol=1e-12)
+    explorer.update(second="pytorch")
+    assert explorer.differences() == {}
