@@ -1,14 +1,18 @@
 """The ``rmsprop-edu`` command line: ``tour``, ``race``, ``train`` and ``list``.
 
 Bad arguments give one clear line on stderr and exit status 2, never a traceback;
-every argument is checked before anything is created on disk.
+every argument is checked before anything is created on disk. Any other exception is
+a bug: it too is one line (its type, message and place, exit status 1), and
+``--traceback`` shows the whole traceback for a bug report.
 """
 
 from __future__ import annotations
 
 import argparse
+import decimal
 import html
 import math
+import os
 import sys
 import time
 import warnings
@@ -63,14 +67,32 @@ def _output_dir(path: str) -> Path:
     return folder
 
 
-def _number(text: str) -> int | float | str:
-    """``text`` as an int or a float if it is one; else the text, which the checks then refuse by name."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+def _number(name: str, text: str) -> int | float | str:
+    """``text`` as an int or a float if it is one; else the text, which the checks then refuse by name.
+
+    A decimal that a float cannot hold is refused here, not rounded: ``1e-400`` would
+    silently become 0 and ``1e400`` inf.
+    """
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(value) and value != 0 and abs(value) >= sys.float_info.min:
+        return value
+    try:
+        exact = decimal.Decimal(text.strip().replace("_", ""))
+    except decimal.InvalidOperation:
+        return value
+    if exact.is_finite() and exact != 0:
+        raise ValueError(
+            f"{name} {text.strip()} is outside the range of a float, which would round it to {value:g}; "
+            f"give 0 or a magnitude from {sys.float_info.min:.3g} to {sys.float_info.max:.3g}"
+        )
+    return value
 
 
 def _count(name: str) -> Callable[[str], int]:
@@ -78,7 +100,7 @@ def _count(name: str) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
-            return check_int(name, _number(text), 1)
+            return check_int(name, _number(name, text), 1)
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -88,7 +110,7 @@ def _count(name: str) -> Callable[[str], int]:
 def _lr(text: str) -> float:
     """An argparse ``type``: a learning rate in [0, inf)."""
     try:
-        return check_range("lr", _number(text), 0.0, math.inf)
+        return check_range("lr", _number("lr", text), 0.0, math.inf)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -139,24 +161,47 @@ def cmd_race(args: argparse.Namespace) -> int:
     if args.lr is not None and len(args.lr) not in (1, len(classes)):
         raise CliError(f"--lr takes one value or one per optimizer ({len(classes)}), got {len(args.lr)}")
     lrs = None if args.lr is None else (args.lr * len(classes) if len(args.lr) == 1 else args.lr)
-    out = Path(args.out)
-    if out.suffix:  # a file: refuse a type matplotlib cannot write now, not after the race
-        from matplotlib.backend_bases import FigureCanvasBase
-
-        writable = [f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes()]
-        check_choice("--out file type", out.suffix.lower(), writable)
-    _output_dir(str(out.parent) if out.suffix else str(out))
-    target = out if out.suffix else out / f"race_{surface.name}.png"
+    target, gif = _race_targets(args.out, surface.name, args.gif)
+    _output_dir(str(target.parent))
     trajectories, caption = run_race(surface, classes, args.steps, lrs)
     figure = viz.race_figure(surface, trajectories, caption)
     figure.savefig(target, dpi=110)
     print(f"wrote {target}")
-    if args.gif:
-        gif = target.with_suffix(".gif")
+    if gif is not None:
         viz.animate_race(surface, trajectories, gif, frames=50, fps=10, caption=caption)
         print(f"wrote {gif}")
     _print_race_table(surface, trajectories)
     return 0
+
+
+def _race_targets(text: str, surface_name: str, gif: bool) -> tuple[Path, Path | None]:
+    """Where ``race --out text`` writes the figure and (with ``--gif``) the animation.
+
+    A name with an image suffix (.png, .svg, .gif, ...) is the figure's file; any other
+    name is a folder (``results.v1`` too, and anything ending in /), except a name with
+    a well-known non-image type (``race.txt``), refused before the race. Each file gets
+    its own name: ``--out r.gif --gif`` writes the figure to r.png and the animation to r.gif.
+    """
+    import mimetypes
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    out = Path(text)
+    suffix = out.suffix.lower()
+    images = [f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes()]
+    surely_folder = text.endswith(("/", os.sep)) or out.is_dir()
+    if surely_folder or suffix not in images:
+        # Python's built-in table, not the system's, so that every machine gives the same answer
+        if suffix and not surely_folder and mimetypes.MimeTypes().guess_type(f"x{suffix}", strict=False)[0]:
+            try:
+                check_choice("--out file type", suffix, images)
+            except ValueError as error:
+                raise CliError(f"{error} (for a folder named {text!r}, end it with /)") from None
+        out = out / f"race_{surface_name}.png"
+    animation = out.with_suffix(".gif") if gif else None
+    if animation is not None and out.suffix.lower() == ".gif":
+        out = out.with_suffix(".png")  # the animation takes the .gif name the user gave
+    return out, animation
 
 
 def _print_race_table(surface: surfaces.Surface, trajectories: Sequence[Any]) -> None:
@@ -211,7 +256,10 @@ def train_with_recorder(
     hyper = {} if lr is None else {"lr": lr}
     optimizer = opt_cls(model.parameters(), **hyper)
     names = [name for name, _ in model.named_parameters()]
-    recorder = EffectiveLRRecorder(model, every=5, snapshots=[names[0]])
+    steps = epochs * math.ceil(len(train_data[0]) / 32)
+    # every 5 steps; every step in a run shorter than 50, so that a short run still draws a curve
+    # (a run shorter than the interval would have no record at all to plot)
+    recorder = EffectiveLRRecorder(model, every=5 if steps >= 50 else 1, snapshots=[names[0]])
     with warnings.catch_warnings():
         # a divergence is reported once, from history.message, not also as a Python warning
         warnings.simplefilter("ignore", DivergenceWarning)
@@ -431,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  rmsprop-edu list\n  rmsprop-edu list | grep -i adam",
     )
     lister.set_defaults(run=cmd_list)
+    for command in (tour, race, train, lister):
+        command.add_argument("--traceback", action="store_true", help="on an error, show Python's full traceback")
     return parser
 
 
@@ -443,6 +493,14 @@ def _warning_as_one_line(command: str) -> Callable[..., None]:
     return show
 
 
+def _where(error: BaseException) -> str:
+    """``file.py:line`` of the innermost frame of the traceback, to quote in a bug report."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "unknown place"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -451,11 +509,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.run(args))
         except (CliError, ValueError, TypeError, OSError) as error:
+            if args.traceback:
+                raise
             print(f"rmsprop-edu {args.command}: error: {error}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
+        except Exception as error:  # a bug, not a bad argument: say so in one line, and how to see it all
+            if args.traceback:
+                raise
+            print(
+                f"rmsprop-edu {args.command}: internal error (a bug in rmsprop_edu, please report it): "
+                f"{type(error).__name__}: {error} at {_where(error)}; add --traceback to see where it came from",
+                file=sys.stderr,
+            )
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

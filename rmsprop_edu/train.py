@@ -85,6 +85,38 @@ def _evaluate(
     return out
 
 
+def _as_arrays(name: str, data: Any, params: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``data = (X, y)`` as two arrays with the same number of rows. Python lists are
+    converted; float lists take the model's dtype (so a float32 model gets float32)."""
+    if isinstance(data, (str, bytes)) or not isinstance(data, Sequence) or len(data) != 2:
+        got = f"a {type(data).__name__} of {len(data)}" if isinstance(data, Sequence) else type(data).__name__
+        raise ValueError(f"{name} must be a pair (X, y) with one row per example, got {got}")
+    dtypes = {p.data.dtype for p in params}
+    model_dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    arrays = []
+    for part, given in zip("Xy", data, strict=True):
+        value = given
+        if not isinstance(given, np.ndarray):
+            try:
+                value = np.asarray(given)
+            except ValueError:  # ragged nested lists
+                value = np.empty((), dtype=object)
+            if value.dtype == object:
+                raise ValueError(
+                    f"{name}: {part} must be an array with one row per example (a list works if its rows have "
+                    f"equal lengths and hold numbers), got a {type(given).__name__} that NumPy cannot convert"
+                )
+            if np.issubdtype(value.dtype, np.floating):
+                value = value.astype(model_dtype)
+        if value.ndim == 0:
+            raise ValueError(f"{name}: {part} must have one row per example, got a single value {given!r}")
+        arrays.append(value)
+    x, y = arrays
+    if len(x) != len(y):
+        raise ValueError(f"{name}: X has {len(x)} rows but y has {len(y)}")
+    return x, y
+
+
 def _progress(total: int, enabled: bool | str) -> Any:
     if not enabled:
         return None
@@ -133,14 +165,16 @@ def fit(
         raise ValueError(f"metric must be 'accuracy', a function (pred, target) -> float, or None, got {metric!r}")
     if eval_every is not None:
         eval_every = check_int("eval_every", eval_every, 1)
-    x_all, y_all = data
-    if len(x_all) != len(y_all):
-        raise ValueError(f"data: X has {len(x_all)} rows but y has {len(y_all)}")
+    params = model.parameters()
+    x_all, y_all = _as_arrays("data", data, params)
+    if eval_data is not None:
+        eval_data = _as_arrays("eval_data", eval_data, params)
+    if len(x_all) == 0:  # no minibatch would ever come, and `steps=` would wait for one forever
+        raise ValueError("data is empty: X has 0 rows; fit needs at least one example")
     per_epoch = math.ceil(len(x_all) / batch_size)
     total = min(x for x in (steps, None if epochs is None else epochs * per_epoch) if x is not None)
     every = per_epoch if eval_every is None else eval_every
     gen = as_generator(rng)
-    params = model.parameters()
     history = History()
     bar = _progress(total, progress)
     start = time.perf_counter()
@@ -246,8 +280,24 @@ class EffectiveLRRecorder:
         self.steps: list[int] = []
         self._stats: dict[str, list[np.ndarray]] = {name: [] for name, _ in self.named}
         self._snapshots: dict[str, list[np.ndarray]] = {name: [] for name in self.snapshot_names}
+        self._checked: Optimizer | None = None
+
+    def check_optimizer(self, optimizer: Optimizer) -> None:
+        """Raise ``ValueError`` naming the model's parameters that ``optimizer`` does not
+        hold (it has no effective learning rate for them). Done at the first callback."""
+        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        missing = [name for name, p in self.named if id(p) not in held]
+        if missing:
+            raise ValueError(
+                f"EffectiveLRRecorder: the optimizer does not hold the model's parameters {missing}, so they have "
+                "no effective learning rate; give the optimizer every parameter (model.parameters()), or record "
+                "a model made of the parameters it holds"
+            )
+        self._checked = optimizer
 
     def __call__(self, step: int, optimizer: Optimizer, model: Module | None = None) -> None:
+        if optimizer is not self._checked:  # at the first step, not only after `every` steps
+            self.check_optimizer(optimizer)
         if step % self.every:
             return
         self.steps.append(step)

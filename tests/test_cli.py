@@ -104,6 +104,15 @@ def test_list_names_everything(capsys):
             ["race", "--surface", "booth", "--optimizers", "sgd", "--lr", "fast"],
             "argument --lr: lr must be a real number, got 'fast'",
         ),
+        (  # float("1e-400") is 0.0: refused rather than silently racing with lr = 0
+            ["race", "--surface", "booth", "--optimizers", "sgd", "--lr", "1e-400"],
+            "argument --lr: lr 1e-400 is outside the range of a float, which would round it to 0; give 0 or a "
+            "magnitude from 2.23e-308 to 1.8e+308",
+        ),
+        (
+            ["train", "--model", "mlp", "--dataset", "xor", "--optimizer", "sgd", "--lr", "1e400"],
+            "argument --lr: lr 1e400 is outside the range of a float, which would round it to inf",
+        ),
         (
             ["race", "--surface", "booth", "--optimizers", "sgd,adam", "--lr", "0.1", "0.2", "0.3"],
             "--lr takes one value or one per optimizer (2), got 3",

@@ -257,6 +257,32 @@ def adam_returns_old_state(theta, g, m, v, t, lr, b1, b2, eps):
     return theta - lr * (m_new / (1 - b1**t)) / (np.sqrt(v_new / (1 - b2**t)) + eps), m, v
 
 
+def adam_returns_the_hats(theta, g, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    m, v = m / (1 - b1**t), v / (1 - b2**t)  # the corrected values overwrite the averages
+    return theta - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_kingma_ba(theta, g, m, v, t, lr, b1, b2, eps):
+    # Kingma & Ba (2015), end of section 2: "the order of computation could be improved"
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    alpha_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+    return theta - alpha_t * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_returns_state_first(theta, g, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    return m, v, theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+
+
+def rms_returns_swapped(theta, g, v, lr, rho, eps):
+    v = rho * v + (1 - rho) * g * g
+    return v, theta - lr * g / (np.sqrt(v) + eps)
+
+
 # -------------------------------------------------------------------- AdamW mistakes
 def adamw_coupled(theta, g, m, v, t, lr, b1, b2, eps, wd):
     g = g + wd * theta  # L2 regularisation, not decoupled decay
@@ -290,6 +316,10 @@ def adamw_eps_inside(theta, g, m, v, t, lr, b1, b2, eps, wd):
     return theta - lr * (m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps), m, v
 
 
+def adamw_kingma_ba(theta, g, m, v, t, lr, b1, b2, eps, wd):
+    return adam_kingma_ba(theta * (1 - lr * wd), g, m, v, t, lr, b1, b2, eps)
+
+
 MISTAKES = [
     ("sgd_momentum", sgd_sign, "sign_of_the_update"),
     ("sgd_momentum", sgd_plain, "state_not_carried"),
@@ -321,6 +351,11 @@ MISTAKES = [
     ("adam", adam_beta1_swapped, "beta_swapped"),
     ("adam", adam_sign, "sign_of_the_update"),
     ("adam", adam_returns_old_state, "state_not_carried"),
+    ("adam", adam_returns_the_hats, "bias_corrected_state_returned"),
+    ("adam", adam_kingma_ba, "kingma_ba_efficient_form"),
+    ("adam", adam_returns_state_first, "wrong_return_order"),
+    ("rmsprop", rms_returns_swapped, "wrong_return_order"),
+    ("adamw", adamw_kingma_ba, "kingma_ba_efficient_form"),
     ("adamw", adamw_coupled, "weight_decay_coupled"),
     ("adamw", adamw_no_lr_in_decay, "weight_decay_without_lr"),
     ("adamw", adamw_decay_last, "weight_decay_after_the_step"),
@@ -350,6 +385,40 @@ def test_where_and_when_the_first_difference_is_reported():
     # the Adam student who counts from 0 divides by 1 - beta^0 = 0 at the very first step
     result = check("adam", adam_zero_based)
     assert result.step == 1 and "t - 1" in result.message and "division by zero" in result.message
+
+
+def test_a_swapped_return_is_named_not_blamed_on_a_division_by_zero():
+    result = check("rmsprop", rms_returns_swapped)
+    assert result.diagnosis == "wrong_return_order"
+    assert "your function returns (square_avg, theta)" in result.message
+    assert "return theta, square_avg" in result.message and "division by zero" not in result.message
+    result = check("adam", adam_returns_state_first)
+    assert "your function returns (m, v, theta)" in result.message and "return theta, m, v" in result.message
+
+
+def test_returning_m_hat_and_v_hat_as_the_state_is_named():
+    result = check("adam", adam_returns_the_hats)
+    assert "you return m_hat and v_hat as the state" in result.message
+    assert "none of the usual mistakes" not in result.message
+    # theta is right at step 1 (t = 1: the step uses m_hat either way); the state returned is not:
+    # m_hat = m / (1 - 0.8) = 5 m
+    assert result.step == 1 and result.where is not None and result.where.startswith("m[")
+
+
+def test_kingma_and_ba_efficient_form_is_recognised_as_a_valid_variant():
+    result = check("adam", adam_kingma_ba)
+    assert not result.passed and result.diagnosis == "kingma_ba_efficient_form"
+    assert "valid textbook variant" in result.message and "only in where eps goes" in result.message
+    assert "eps added after the bias correction" in result.message
+    assert "eps/sqrt(1 - beta2^t) added to sqrt(v_hat)" in result.message
+    # the claim in the message, by hand: sqrt(v_hat) = sqrt(v)/sqrt(c) with c = 1 - beta2^t, so their step
+    # lr sqrt(c)/(1 - beta1^t) m/(sqrt(v) + eps) = lr m_hat/(sqrt(v_hat) + eps/sqrt(c))
+    b1, b2, eps, lr = 0.8, 0.95, 0.1, 0.01
+    m, v, t = np.array([0.3, -0.2]), np.array([0.04, 0.09]), 3
+    c = 1 - b2**t
+    kingma_ba = lr * np.sqrt(c) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+    np.testing.assert_allclose(kingma_ba, lr * (m / (1 - b1**t)) / (np.sqrt(v / c) + eps / np.sqrt(c)), rtol=1e-14)
+    assert not np.allclose(kingma_ba, lr * (m / (1 - b1**t)) / (np.sqrt(v / c) + eps), rtol=1e-3)
 
 
 # ---------------------------------------------------------- failures of another kind

@@ -18,6 +18,7 @@ import contextlib
 import html
 import inspect
 import io
+import itertools
 import os
 import traceback
 from collections.abc import Callable
@@ -294,6 +295,27 @@ def _quiet_run(fn: Callable[..., Any], exercise: Exercise, t_offset: int = 0) ->
         return None
 
 
+def _return_order(fn: Callable[..., Any], exercise: Exercise) -> tuple[str, ...] | None:
+    """The order in which ``fn`` returns its arrays, if putting them back in the signature's
+    order makes it right (``return square_avg, theta``); None if no order does."""
+    names = exercise.arrays
+    reference = _reference(exercise.name)
+    for order in itertools.permutations(names):
+        if order == names:
+            continue
+
+        def reordered(*args: Any, order: tuple[str, ...] = order) -> Any:
+            result = fn(*args)
+            if isinstance(result, tuple | list) and len(result) == len(names):
+                return tuple(result[order.index(name)] for name in names)
+            return result
+
+        probe = _quiet_run(reordered, exercise)
+        if probe is not None and _matches(probe, reference):
+            return order
+    return None
+
+
 def _diagnose(fn: Callable[..., Any], exercise: Exercise, run: _Run) -> tuple[str, str, str]:
     """(diagnosis, what, hint) for a run that differs from the reference."""
     reference = _reference(exercise.name)
@@ -308,6 +330,13 @@ def _diagnose(fn: Callable[..., Any], exercise: Exercise, run: _Run) -> tuple[st
         if trajectory is not None and _matches(student[:, 0], trajectory[:, 0]):
             if not _matches(trajectory[:, 0], reference[:, 0]):
                 return mistake.diagnosis, mistake.what, mistake.hint
+    order = _return_order(fn, exercise)
+    if order is not None:
+        return (
+            "wrong_return_order",
+            f"Your values are right but returned in the wrong order: your function returns ({', '.join(order)}).",
+            f"Return them in the order of the signature: return {', '.join(exercise.arrays)}.",
+        )
     if exercise.uses_t:  # does the function become right when t is shifted? Then it counts from elsewhere.
         for offset, uses in ((1, "t - 1"), (-1, "t + 1")):
             probe = _quiet_run(fn, exercise, t_offset=offset)

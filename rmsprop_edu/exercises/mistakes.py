@@ -1,7 +1,9 @@
 """The catalogue of known mistakes: small, deliberately wrong update rules.
 
 The checker runs each one on its test problem and names the mistake whose
-trajectory the student's matches. Several variants may share one diagnosis name
+trajectory the student's matches. One entry is not a mistake but a valid textbook
+variant with another convention (Kingma & Ba's efficient form of Adam): its
+message says so, and what differs. Several variants may share one diagnosis name
 (bias correction missing on m only, on v only, or on both); each says precisely
 what it does wrong (``what``) and how to fix it (``hint``).
 
@@ -311,6 +313,7 @@ def _adam(
     sign=-1.0,
     carry_m=True,
     carry_v=True,
+    return_hats=False,
 ):
     """Adam with switches, each switch one mistake; all switches off is the right answer."""
     if exchange:
@@ -327,7 +330,19 @@ def _adam(
         root = np.sqrt(v_hat + eps)
     elif eps_placement == "outside":
         root = root + eps
+    if return_hats:
+        return theta + sign * lr * m_hat / root, m_hat, v_hat
     return theta + sign * lr * m_hat / root, m, v
+
+
+def _adam_kingma_ba(theta, grad, m, v, t, lr, beta1, beta2, eps):
+    """Kingma & Ba (2015), end of section 2: the bias corrections folded into the step size,
+    eps added to the uncorrected root (Keras's Adam too). Valid, but its eps weighs as much
+    as eps/sqrt(1 - beta2^t) added to sqrt(v_hat) in torch's form."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    alpha_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return theta - alpha_t * m / (np.sqrt(v) + eps), m, v
 
 
 def _adam_with(**switches: Any) -> Callable[..., Any]:
@@ -428,6 +443,24 @@ ADAM = (
         _adam_with(carry_v=False),
         "v is not carried between steps (m is).",
         "Start from the v you are given: v <- beta2*v + (1 - beta2)*grad^2, and return it.",
+    ),
+    Mistake(
+        "bias_corrected_state_returned",
+        _adam_with(return_hats=True),
+        "theta's step is right, but you return m_hat and v_hat as the state, so the next step averages "
+        "bias-corrected values and corrects them again.",
+        "Return the raw averages: return theta, m, v (m_hat and v_hat are only for the step).",
+    ),
+    Mistake(
+        "kingma_ba_efficient_form",
+        _adam_kingma_ba,
+        "This is Kingma & Ba's efficient form of Adam (section 2 of the paper; Keras's Adam too): "
+        "alpha_t = lr*sqrt(1 - beta2^t)/(1 - beta1^t) and theta <- theta - alpha_t*m/(sqrt(v) + eps). "
+        "It is a valid textbook variant; it differs from this exercise only in where eps goes: "
+        "added to the uncorrected sqrt(v), eps weighs as much as eps/sqrt(1 - beta2^t) added to sqrt(v_hat) "
+        "(more in the first steps, the same once beta2^t is ~0).",
+        "This exercise follows torch: theta <- theta - lr*m_hat/(sqrt(v_hat) + eps), eps added after the bias "
+        "correction (with eps = 1e-8 the two forms differ very little; the check uses eps = 0.1 so that it shows).",
     ),
 )
 

@@ -60,18 +60,24 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """y = max(x, 0); dy/dx = 1 where x > 0."""
+    """y = max(x, 0); dy/dx = 1 where x > 0, else 0.
+
+    Written as torch does, with a selection rather than ``x * mask``: a product would
+    give 0 * (-inf) = nan in forward and 0 * inf = nan in backward, where torch gives 0.
+    The mask is "not x <= 0", so a NaN input passes through (as in torch) rather than
+    being hidden as 0.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._mask = x > 0
-        return x * self._mask
+        self._mask = ~(x <= 0)
+        return np.where(self._mask, x, x.dtype.type(0))
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        return dout * self._cached(self._mask)
+        return np.where(self._cached(self._mask), dout, dout.dtype.type(0))
 
 
 class LeakyReLU(Module):

@@ -34,6 +34,8 @@ def _check_sequence(layer: str, x: np.ndarray, features: int, dtype: np.dtype) -
         )
     if x.shape[-1] != features:
         raise ValueError(f"{layer} expects {features} input features, got shape {x.shape}")
+    if x.shape[1] == 0:  # refused here: with no steps there is no last state, and backward has nothing to do
+        raise ValueError(f"{layer} needs sequences of at least one time step (T >= 1), got shape {x.shape} with T = 0")
     if x.dtype != dtype:
         raise TypeError(f"{layer} expects {dtype} input (the dtype it was built with), got {x.dtype}")
 
@@ -75,7 +77,9 @@ class _Recurrent(Module):
     ) -> np.ndarray | None:
         """Weight gradients for the whole sequence at once; returns dx (B, T, D) (None if not wanted)."""
         flat_x, flat_h = x.reshape(-1, self.input_size), h_prev.reshape(-1, self.hidden_size)
-        dxp, dhp = d_x_part.reshape(flat_x.shape[0], -1), d_h_part.reshape(flat_x.shape[0], -1)
+        # explicit widths: -1 cannot be inferred when the batch is empty (B = 0)
+        rows, width = flat_x.shape[0], d_x_part.shape[-1]
+        dxp, dhp = d_x_part.reshape(rows, width), d_h_part.reshape(rows, width)
         self.W_x.accumulate_grad(flat_x.T @ dxp, owned=True)  # dW_x = sum_t x_t^T da_t
         self.W_h.accumulate_grad(flat_h.T @ dhp, owned=True)  # dW_h = sum_t h_{t-1}^T da_t
         self.b.accumulate_grad(dxp.sum(axis=0), owned=True)

@@ -11,12 +11,27 @@ taken so far (t = 0 before the first). Call it after ``optimizer.step()``::
 
 ``inverse_sqrt`` decays like 1/sqrt(t): the same shape as the decay Adagrad builds
 into every coordinate on a steady gradient, which is the point of comparing them.
+
+To pause and resume, save the schedule's state beside the optimizer's, as in torch:
+the group's lr alone is not enough (a new schedule would take the decayed lr as its
+base and start again at t = 0)::
+
+    saved = {"optimizer": opt.state_dict(), "schedule": schedule.state_dict()}
+    ...
+    opt = RMSProp(model.parameters());  schedule = cosine(opt, total_steps=1000)
+    opt.load_state_dict(saved["optimizer"]);  schedule.load_state_dict(saved["schedule"])
+
+A parameter group added after the schedule was made (``add_param_group``) takes its lr
+at that moment as its base and follows the same factor(t) from the next ``step()`` on.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
 
 from .._validation import check_int, check_range
 from .base import Optimizer
@@ -29,11 +44,22 @@ class Schedule:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"a schedule needs an Optimizer, got {type(optimizer).__name__}")
         self.optimizer, self.factor, self.name = optimizer, factor, name
-        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.base_lrs: list[Any] = []
         self.t = 0
         self._apply()
 
+    def _sync_groups(self) -> None:
+        """Take the base lr of any group added since the schedule last looked."""
+        groups = self.optimizer.param_groups
+        if len(groups) < len(self.base_lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter group(s) but the schedule was made for "
+                f"{len(self.base_lrs)}; groups cannot be removed under a schedule: make a new schedule"
+            )
+        self.base_lrs += [_copy(group["lr"]) for group in groups[len(self.base_lrs) :]]
+
     def _apply(self) -> None:
+        self._sync_groups()
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = base * self.factor(self.t)
 
@@ -44,10 +70,51 @@ class Schedule:
 
     def lr_at(self, t: int) -> list[float]:
         """Each group's lr at step t (without changing anything)."""
+        self._sync_groups()
         return [base * self.factor(t) for base in self.base_lrs]
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"name", "t", "base_lrs"}``: plain Python values (array lrs copied). Save it beside
+        ``optimizer.state_dict()``; the factor itself is not saved, it is rebuilt by the
+        constructor (``cosine(opt, total_steps=...)``) before loading."""
+        self._sync_groups()
+        return {"name": self.name, "t": self.t, "base_lrs": [_copy(base) for base in self.base_lrs]}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore ``t`` and the base lrs from :meth:`state_dict` and set every group's lr to
+        ``base_lr * factor(t)``. Everything is checked first; on an error a ``ValueError``
+        says what is wrong and nothing is changed."""
+        if not isinstance(state_dict, Mapping) or set(state_dict) != {"name", "t", "base_lrs"}:
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            raise ValueError(f"a schedule's state_dict has the keys ['base_lrs', 'name', 't'], got {got}")
+        if state_dict["name"] != self.name:
+            raise ValueError(
+                f"this schedule state was saved by {state_dict['name']!r}; it cannot be loaded into {self.name!r}: "
+                "make the same schedule first"
+            )
+        t = check_int("schedule state t", state_dict["t"], 0)
+        bases = state_dict["base_lrs"]
+        groups = self.optimizer.param_groups
+        if not isinstance(bases, (list, tuple)) or len(bases) != len(groups):
+            n = len(bases) if isinstance(bases, (list, tuple)) else type(bases).__name__
+            raise ValueError(f"schedule state has {n} base lr(s); the optimizer has {len(groups)} parameter group(s)")
+        checked = []
+        for i, base in enumerate(bases):
+            if isinstance(base, np.ndarray):
+                if not (np.isfinite(base).all() and (base >= 0).all()):
+                    raise ValueError(f"schedule state base_lrs[{i}] must hold finite values >= 0")
+                checked.append(base.copy())
+            else:
+                checked.append(check_range(f"schedule state base_lrs[{i}]", base, 0.0, math.inf))
+        self.t, self.base_lrs = t, checked
+        self._apply()
 
     def __repr__(self) -> str:
         return f"{self.name} schedule at t={self.t}, lr={[g['lr'] for g in self.optimizer.param_groups]}"
+
+
+def _copy(lr: Any) -> Any:
+    return lr.copy() if isinstance(lr, np.ndarray) else lr
 
 
 def _whole(name: str, value: int, low: int = 1) -> int:
@@ -80,7 +147,7 @@ def cosine(optimizer: Optimizer, total_steps: int, min_factor: float = 0.0) -> S
     def factor(t: int) -> float:
         return min_factor + (1 - min_factor) * 0.5 * (1 + math.cos(math.pi * min(t, total) / total))
 
-    return Schedule(optimizer, factor, f"cosine(total_steps={total})")
+    return Schedule(optimizer, factor, f"cosine(total_steps={total}, min_factor={min_factor})")
 
 
 def linear_warmup(optimizer: Optimizer, warmup_steps: int) -> Schedule:
