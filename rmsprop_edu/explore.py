@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import check_int, check_range
-from .optim import Adam, Optimizer, RMSProp
+from .optim import SGD, Adagrad, Adam, Optimizer, RMSProp
 from .surfaces import Surface, get
 from .trajectory import run_trajectory
 
@@ -123,10 +123,29 @@ class Explorer:
 
         return handler
 
+    def _agg(self) -> Any:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        if not isinstance(self.figure.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(self.figure)
+        self.figure.set_dpi(self.dpi)
+        return self.figure.canvas
+
+    def render(self) -> None:
+        """Draw the figure on its Agg canvas (override to redraw less, e.g. by blitting)."""
+        self._agg().draw()
+
     def png(self) -> bytes:
-        """The figure as PNG bytes, as the widget and the static view show it."""
+        """The figure as PNG bytes, as the widget and the static view show it (fast zlib level:
+        a slider move re-encodes it)."""
+        from PIL import Image
+
+        self.render()
+        canvas = self._agg()
+        width, height = canvas.get_width_height(physical=True)
+        image = Image.frombuffer("RGBA", (width, height), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.dpi)
+        image.convert("RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     def widget(self) -> Any:
@@ -160,112 +179,242 @@ def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(getattr(value, "__name__", value))
 
 
-_OPTIMIZERS: dict[str, type[Optimizer]] = {"RMSProp": RMSProp, "Adam": Adam}
+def _sgd(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"lr": v["lr"], "momentum": v["beta1"]}
+
+
+def _adagrad(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"lr": v["lr"], "eps": v["eps"]}
+
+
+def _rmsprop(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"lr": v["lr"], "rho": v["rho"], "eps": v["eps"]}
+
+
+def _adam(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"lr": v["lr"], "betas": (v["beta1"], v["beta2"]), "eps": v["eps"]}
+
+
+#: the race explorer's contenders: name -> (class, the settings it takes from the controls).
+#: SGD's momentum is the beta1 slider: both are the decay of the gradient's running average.
+RACERS: dict[str, tuple[type[Optimizer], Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "SGD+momentum": (SGD, _sgd),
+    "Adagrad": (Adagrad, _adagrad),
+    "RMSProp": (RMSProp, _rmsprop),
+    "Adam": (Adam, _adam),
+}
+_FLOOR = 1e-16  # losses below this are drawn at it (log axis)
 
 
 class RaceExplorer(Explorer):
-    """RMSProp (or Adam) on a toy surface: the path over the contours and the loss.
+    """Several optimizers on a toy surface with shared settings: paths over the contours,
+    loss against step, and each one's last per-coordinate effective learning rate.
+
+    The contours are drawn once; a move redraws only the paths, losses and labels over a
+    saved background (blitting), so that it answers within about 0.1 s.
 
     Args:
-        surface: a :class:`~rmsprop_edu.surfaces.Surface` or its name (default Rosenbrock).
-        optimizer: ``"RMSProp"`` or ``"Adam"``.
-        lr: learning rate, in [1e-4, 1] on the log slider.
-        rho: RMSProp's decay of the squared-gradient average, in [0.5, 0.999]
-            (Adam's beta2 when ``optimizer="Adam"``).
-        steps: steps drawn, in [10, 2000].
+        surface: a surface name (see :data:`rmsprop_edu.surfaces.NAMES`).
+        optimizers: names from :data:`RACERS` (``SGD+momentum``, ``Adagrad``, ``RMSProp``, ``Adam``).
+        lr: the learning rate they all use, in [1e-4, 1] (log slider).
+        rho: RMSProp's decay of the average of squares, in [0.5, 0.999].
+        beta1: Adam's first-moment decay, and SGD's momentum, in [0, 0.99].
+        beta2: Adam's second-moment decay, in [0.5, 0.9999].
+        eps: in [1e-10, 1] (log slider).
+        steps: in [10, 1000].
+        x0, y0: the start, within the surface's plotted bounds (default: the surface's start).
     """
 
     def __init__(
         self,
-        surface: Surface | str = "rosenbrock",
-        optimizer: str = "RMSProp",
+        surface: str = "rosenbrock",
+        optimizers: tuple[str, ...] = ("SGD+momentum", "Adagrad", "RMSProp", "Adam"),
         lr: float = 0.01,
         rho: float = 0.9,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
         steps: int = 300,
+        x0: float | None = None,
+        y0: float | None = None,
     ) -> None:
         super().__init__()
+        self.values = {}
+        self.values["surface"] = self.check("surface", surface)
+        self._surface = get(self.values["surface"])
+        start = self._surface.start
+        given = {
+            "optimizers": optimizers,
+            "lr": lr,
+            "rho": rho,
+            "beta1": beta1,
+            "beta2": beta2,
+            "eps": eps,
+            "steps": steps,
+            "x0": start[0] if x0 is None else x0,
+            "y0": start[1] if y0 is None else y0,
+        }
+        self.values.update({name: self.check(name, value) for name, value in given.items()})
+        self._layout_key: tuple[Any, ...] | None = None
+        self._build()
+        self.redraw()
+
+    # ------------------------------------------------------------------ checks
+    def check(self, name: str, value: Any) -> Any:
+        from ._validation import check_choice
+        from .surfaces import NAMES
+
+        if name == "surface":
+            return check_choice("surface", value, list(NAMES))
+        if name == "optimizers":
+            chosen = (value,) if isinstance(value, str) else tuple(value)
+            for one in chosen:
+                check_choice("optimizers", one, list(RACERS))
+            if not chosen:
+                raise ValueError(f"optimizers must name at least one of {', '.join(RACERS)}, got none")
+            return chosen
+        ranges = {
+            "lr": (1e-4, 1.0),
+            "rho": (0.5, 0.999),
+            "beta1": (0.0, 0.99),
+            "beta2": (0.5, 0.9999),
+            "eps": (1e-10, 1.0),
+        }
+        if name in ranges:
+            return check_range(name, value, *ranges[name], high_open=False)
+        if name == "steps":
+            return check_int("steps", value, 10, 1000)
+        if name in ("x0", "y0"):
+            surface = get(self.values["surface"]) if "surface" in self.values else self._surface
+            low, high = surface.bounds[0 if name == "x0" else 1]
+            return check_range(name, value, low, high, high_open=False)
+        return value
+
+    def update(self, **values: Any) -> None:
+        """As :meth:`Explorer.update`; a new surface also moves the start to that surface's own
+        start unless ``x0``/``y0`` are given with it."""
+        if "surface" in values and values["surface"] != self.values["surface"]:
+            surface = get(self.check("surface", values["surface"]))
+            values = {"x0": surface.start[0], "y0": surface.start[1], **values}
+            previous = self.values["surface"]
+            self.values["surface"] = values["surface"]  # the start is checked against the new bounds
+            try:
+                super().update(**values)
+            except Exception:
+                self.values["surface"] = previous
+                raise
+            return
+        super().update(**values)
+
+    # ----------------------------------------------------------------- drawing
+    def trajectories(self) -> dict[str, Any]:
+        """name -> the :class:`~rmsprop_edu.trajectory.Trajectory` drawn for the current values."""
+        v = self.values
+        return {
+            name: run_trajectory(
+                self._surface, RACERS[name][0], v["steps"], start=(v["x0"], v["y0"]), **RACERS[name][1](v)
+            )
+            for name in v["optimizers"]
+        }
+
+    def _build(self) -> None:
+        """The figure and its static layer: contours, axes, start marker (redone when the
+        surface, the steps or the start change)."""
         from matplotlib.figure import Figure
 
         from . import viz
 
-        self.surface = get(surface) if isinstance(surface, str) else surface
-        self.values = {}
-        self.values = {
-            "optimizer": self.check("optimizer", optimizer),
-            "lr": self.check("lr", lr),
-            "rho": self.check("rho", rho),
-            "steps": self.check("steps", steps),
-        }
-        # A Figure outside pyplot: shown only by the explorer, never a second time by the
-        # inline backend when a redraw marks it stale.
-        self.figure = Figure(figsize=(11, 4.4))
+        self._surface = get(self.values["surface"])
+        if not hasattr(self, "figure"):
+            self.figure = Figure(figsize=(11, 4.8), dpi=self.dpi)
+        self.figure.clear()
         self._ax_path, self._ax_loss = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
-        viz.plot_contours(self.surface, ax=self._ax_path)
-        (self._path,) = self._ax_path.plot([], [], "-", color="C1", lw=1.6)
-        (self._end,) = self._ax_path.plot([], [], "X", color="C1", ms=9, mec="black")
-        self._ax_path.plot(*self.surface.start, "o", color="C1", ms=7, mec="black")
-        (self._loss,) = self._ax_loss.semilogy([], [], color="C1")
-        self._ax_loss.set(xlabel="step", ylabel="f - f_min (drawn at >= 1e-16)")
-        self._ax_loss.grid(alpha=0.3)
-        self.redraw()
-        self.figure.tight_layout()
-
-    def check(self, name: str, value: Any) -> Any:
-        if name == "optimizer":
-            if value not in _OPTIMIZERS:
-                raise ValueError(f"optimizer must be one of {', '.join(map(repr, _OPTIMIZERS))}, got {value!r}")
-            return value
-        if name == "lr":
-            return check_range("lr", value, 1e-4, 1.0, high_open=False)
-        if name == "rho":
-            return check_range("rho", value, 0.5, 0.999, high_open=False)
-        if name == "steps":
-            return check_int("steps", value, 10, 2000)
-        return value
-
-    def trajectory(self) -> Any:
-        """The run the figure shows, for the current values."""
+        viz.plot_contours(self._surface, ax=self._ax_path)
+        self._ax_path.set_title(self._surface.name, fontsize=10)
         v = self.values
-        settings: dict[str, Any] = {"lr": v["lr"]}
-        if v["optimizer"] == "RMSProp":
-            settings["rho"] = v["rho"]
-        else:
-            settings["betas"] = (0.9, v["rho"])
-        return run_trajectory(self.surface, _OPTIMIZERS[v["optimizer"]], v["steps"], **settings)
+        self._paths, self._ends, self._losses = {}, {}, {}
+        for i, name in enumerate(RACERS):
+            colour = f"C{i + 1}"
+            (self._paths[name],) = self._ax_path.plot([], [], "-", color=colour, lw=1.6, label=name, animated=True)
+            (self._ends[name],) = self._ax_path.plot([], [], "X", color=colour, ms=9, mec="black", animated=True)
+            (self._losses[name],) = self._ax_loss.semilogy([], [], color=colour, label=name, animated=True)
+        self._ax_path.plot([v["x0"]], [v["y0"]], "o", color="white", ms=7, mec="black", label="start")
+        f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
+        f0 = float(self._surface.value(np.array([v["x0"], v["y0"]]))) - f_min
+        self._ax_loss.set(
+            xlabel="step",
+            ylabel=f"f - f_min (below {_FLOOR:.0e} drawn at it)",
+            xlim=(0, v["steps"]),
+            ylim=(_FLOOR / 10, max(f0, 1.0) * 1e3),
+        )
+        self._ax_loss.axhline(_FLOOR, color="grey", lw=0.8, ls=":")
+        self._ax_loss.grid(alpha=0.3)
+        self._readout = self._ax_loss.set_title("", fontsize=9, loc="left")
+        self._readout.set_animated(True)
+        handles = [self._paths[name] for name in v["optimizers"]]
+        self.figure.legend(handles, v["optimizers"], loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.8, wspace=0.22)
+        self._layout_key = self._layout()
+        self._background: Any = None
 
     def redraw(self) -> None:
-        tr = self.trajectory()
-        finite = np.isfinite(tr.points).all(axis=1)
-        points = tr.points[finite]
-        self._path.set_data(points[:, 0], points[:, 1])
-        self._end.set_data([points[-1, 0]], [points[-1, 1]])
-        f_min = self.surface.f_min if math.isfinite(self.surface.f_min) else 0.0
-        gap = np.maximum(tr.losses - f_min, 1e-16)
-        self._loss.set_data(np.arange(len(gap)), gap)
-        self._ax_loss.set_xlim(0, len(gap) - 1)
-        shown = gap[np.isfinite(gap)]
-        self._ax_loss.set_ylim(max(shown.min() / 3, 1e-17), shown.max() * 3)
-        rate = tr.effective_lr[-1]
-        end = (
-            f"diverged at step {tr.diverged_at}"
-            if tr.diverged_at is not None
-            else f"ends at ({points[-1, 0]:.3g}, {points[-1, 1]:.3g})"
-        )
+        if self._layout_key != self._layout():
+            self._build()
+        f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
+        lines = []
+        runs = self.trajectories()
+        for name in RACERS:
+            tr = runs.get(name)
+            for artist in (self._paths[name], self._ends[name], self._losses[name]):
+                artist.set_visible(tr is not None)
+            if tr is None:
+                continue
+            points = tr.points[np.isfinite(tr.points).all(axis=1)]
+            self._paths[name].set_data(points[:, 0], points[:, 1])
+            self._ends[name].set_data([points[-1, 0]], [points[-1, 1]])
+            gap = np.maximum(tr.losses - f_min, _FLOOR)
+            self._losses[name].set_data(np.arange(len(gap)), gap)
+            if tr.diverged_at is not None:
+                lines.append(f"{name}: diverged at step {tr.diverged_at}")
+            else:
+                rate = tr.effective_lr[-1]
+                lines.append(f"{name}: f - f_min = {tr.losses[-1] - f_min:.2g}, eff. lr ({rate[0]:.2g}, {rate[1]:.2g})")
+        self._readout.set_text("\n".join(lines))
+
+    def _layout(self) -> tuple[Any, ...]:
+        """What the static layer (contours, axes limits, legend) depends on."""
         v = self.values
-        decay = "rho" if v["optimizer"] == "RMSProp" else "beta2"
-        self._ax_loss.set_title(
-            f"{v['optimizer']} lr={v['lr']:.3g}, {decay}={v['rho']:.3g}: {end}\n"
-            f"last effective lr = ({rate[0]:.3g}, {rate[1]:.3g})",
-            fontsize=10,
-        )
+        return (v["surface"], v["steps"], v["x0"], v["y0"], v["optimizers"])
+
+    def _dynamic(self) -> list[Any]:
+        return [*self._paths.values(), *self._ends.values(), *self._losses.values(), self._readout]
+
+    def render(self) -> None:
+        canvas = self._agg()
+        if self._background is None:
+            canvas.draw()  # animated artists are left out of a full draw: the background
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        canvas.restore_region(self._background)
+        for artist in self._dynamic():
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
+        from .surfaces import NAMES
+
         v = self.values
+        (x_low, x_high), (y_low, y_high) = self._surface.bounds
         return {
-            "optimizer": widgets.Dropdown(options=list(_OPTIMIZERS), value=v["optimizer"], description="optimizer"),
+            "surface": widgets.Dropdown(options=list(NAMES), value=v["surface"], description="surface"),
+            "optimizers": widgets.SelectMultiple(options=list(RACERS), value=v["optimizers"], description="race"),
             "lr": widgets.FloatLogSlider(value=v["lr"], base=10, min=-4, max=0, step=0.125, description="lr"),
-            "rho": widgets.FloatSlider(value=v["rho"], min=0.5, max=0.999, step=0.001, description="rho / beta2"),
-            "steps": widgets.IntSlider(value=v["steps"], min=10, max=2000, step=10, description="steps"),
+            "rho": widgets.FloatSlider(value=v["rho"], min=0.5, max=0.999, step=0.001, description="rho"),
+            "beta1": widgets.FloatSlider(value=v["beta1"], min=0, max=0.99, step=0.01, description="beta1 / mu"),
+            "beta2": widgets.FloatSlider(value=v["beta2"], min=0.5, max=0.9999, step=0.0001, description="beta2"),
+            "eps": widgets.FloatLogSlider(value=v["eps"], base=10, min=-10, max=0, step=0.5, description="eps"),
+            "steps": widgets.IntSlider(value=v["steps"], min=10, max=1000, step=10, description="steps"),
+            "x0": widgets.FloatSlider(value=v["x0"], min=x_low, max=x_high, step=0.05, description="start x"),
+            "y0": widgets.FloatSlider(value=v["y0"], min=y_low, max=y_high, step=0.05, description="start y"),
         }
 
 

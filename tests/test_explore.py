@@ -13,23 +13,36 @@ from rmsprop_edu.optim import Adam, RMSProp
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def _path(explorer):
-    xs, ys = explorer._path.get_data()
+def _path(explorer, name="RMSProp"):
+    xs, ys = explorer._paths[name].get_data()
     return np.column_stack([xs, ys])
 
 
-def test_update_redraws_the_run_with_the_new_values():
-    explorer = RaceExplorer(lr=0.01, rho=0.9, steps=50)
-    explorer.update(lr=0.05, rho=0.99)
-    expected = run_trajectory(surfaces.get("rosenbrock"), RMSProp, 50, lr=0.05, rho=0.99).points
-    np.testing.assert_array_equal(_path(explorer), expected)
-    assert explorer.values == {"optimizer": "RMSProp", "lr": 0.05, "rho": 0.99, "steps": 50}
+def test_update_redraws_each_run_with_the_new_values():
+    explorer = RaceExplorer(optimizers=("RMSProp", "Adam"), lr=0.01, rho=0.9, steps=50)
+    explorer.update(lr=0.05, rho=0.99, beta1=0.8, eps=1e-6)
+    rosenbrock = surfaces.get("rosenbrock")
+    rms = run_trajectory(rosenbrock, RMSProp, 50, lr=0.05, rho=0.99, eps=1e-6).points
+    adam = run_trajectory(rosenbrock, Adam, 50, lr=0.05, betas=(0.8, 0.999), eps=1e-6).points
+    np.testing.assert_array_equal(_path(explorer, "RMSProp"), rms)
+    np.testing.assert_array_equal(_path(explorer, "Adam"), adam)
+    assert not explorer._paths["Adagrad"].get_visible()  # not racing: not drawn
+    assert "Adam: f - f_min = " in explorer._readout.get_text()
 
 
-def test_adam_uses_the_decay_slider_as_beta2():
-    explorer = RaceExplorer(optimizer="Adam", lr=0.1, rho=0.95, steps=30)
-    expected = run_trajectory(surfaces.get("rosenbrock"), Adam, 30, lr=0.1, betas=(0.9, 0.95)).points
-    np.testing.assert_array_equal(_path(explorer), expected)
+def test_sgd_takes_its_momentum_from_beta1_and_the_start_can_move():
+    from rmsprop_edu.optim import SGD
+
+    explorer = RaceExplorer(surface="quadratic", optimizers=("SGD+momentum",), lr=0.02, beta1=0.5, steps=30)
+    explorer.update(x0=-2.0, y0=1.5)
+    expected = run_trajectory(surfaces.get("quadratic"), SGD, 30, start=(-2.0, 1.5), lr=0.02, momentum=0.5).points
+    np.testing.assert_array_equal(_path(explorer, "SGD+momentum"), expected)
+
+
+def test_a_new_surface_starts_from_its_own_start_point():
+    explorer = RaceExplorer(optimizers=("Adam",), steps=20)
+    explorer.update(surface="himmelblau")
+    assert (explorer.values["x0"], explorer.values["y0"]) == tuple(surfaces.get("himmelblau").start)
 
 
 @pytest.mark.parametrize(
@@ -37,8 +50,13 @@ def test_adam_uses_the_decay_slider_as_beta2():
     [
         ({"lr": 3.0}, r"lr must be in \[0.0001, 1\], got 3.0"),
         ({"rho": 1.0}, r"rho must be in \[0.5, 0.999\], got 1.0"),
-        ({"steps": 5}, r"steps must be in \[10, 2000\], got 5"),
-        ({"optimizer": "SGD"}, r"optimizer must be one of 'RMSProp', 'Adam', got 'SGD'"),
+        ({"steps": 5}, r"steps must be in \[10, 1000\], got 5"),
+        (
+            {"optimizers": ("SGD",)},
+            r"optimizers must be one of 'SGD\+momentum', 'Adagrad', 'RMSProp', 'Adam', got 'SGD'",
+        ),
+        ({"x0": 7.0}, r"x0 must be in \[-2, 2\], got 7.0"),
+        ({"surface": "himmelblau", "x0": 9.0}, r"x0 must be in \[-5, 5\], got 9.0"),
         ({"momentum": 0.9}, r"unknown control\(s\) 'momentum'"),
     ],
 )
@@ -61,6 +79,15 @@ def test_moving_a_control_is_calling_update():
     assert explorer._image.value != image_before  # the image shown was redrawn
     explorer.update(steps=40)
     assert explorer.controls["steps"].value == 40  # and update moves the control too
+
+
+def test_a_blitted_redraw_gives_the_same_pixels_as_a_full_draw():
+    explorer = RaceExplorer(steps=40)
+    explorer.png()  # the background is saved here
+    explorer.update(lr=0.003, rho=0.95)
+    blitted = explorer.png()
+    fresh = RaceExplorer(steps=40, lr=0.003, rho=0.95).png()
+    assert blitted == fresh
 
 
 def test_the_static_view_is_a_png_of_the_current_state():
