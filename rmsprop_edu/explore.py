@@ -255,8 +255,8 @@ class RaceExplorer(Explorer):
             "y0": start[1] if y0 is None else y0,
         }
         self.values.update({name: self.check(name, value) for name, value in given.items()})
-        self._layout_key: tuple[Any, ...] | None = None
-        self._build()
+        self._layout_key: tuple[Any, ...] = ()
+        self._low_decade = -17
         self.redraw()
 
     # ------------------------------------------------------------------ checks
@@ -345,7 +345,7 @@ class RaceExplorer(Explorer):
             xlabel="step",
             ylabel=f"f - f_min (below {_FLOOR:.0e} drawn at it)",
             xlim=(0, v["steps"]),
-            ylim=(_FLOOR / 10, max(f0, 1.0) * 1e3),
+            ylim=(10.0**self._low_decade, max(f0, 1.0) * 1e3),
         )
         self._ax_loss.axhline(_FLOOR, color="grey", lw=0.8, ls=":")
         self._ax_loss.grid(alpha=0.3)
@@ -358,11 +358,17 @@ class RaceExplorer(Explorer):
         self._background: Any = None
 
     def redraw(self) -> None:
+        if self._layout_key[:5] != self._layout()[:5]:
+            self._surface = get(self.values["surface"])
+        f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
+        runs = self.trajectories()
+        # the loss axis reaches one decade below the lowest loss drawn (whole decades, so that
+        # most moves keep the saved background and only a new lowest decade redraws it all)
+        lowest = min(float(np.nanmin(np.maximum(tr.losses - f_min, _FLOOR))) for tr in runs.values())
+        self._low_decade = math.floor(math.log10(lowest)) - 1
         if self._layout_key != self._layout():
             self._build()
-        f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
         lines = []
-        runs = self.trajectories()
         for name in RACERS:
             tr = runs.get(name)
             for artist in (self._paths[name], self._ends[name], self._losses[name]):
@@ -384,7 +390,7 @@ class RaceExplorer(Explorer):
     def _layout(self) -> tuple[Any, ...]:
         """What the static layer (contours, axes limits, legend) depends on."""
         v = self.values
-        return (v["surface"], v["steps"], v["x0"], v["y0"], v["optimizers"])
+        return (v["surface"], v["steps"], v["x0"], v["y0"], v["optimizers"], self._low_decade)
 
     def _dynamic(self) -> list[Any]:
         return [*self._paths.values(), *self._ends.values(), *self._losses.values(), self._readout]
