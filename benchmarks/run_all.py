@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE))
 
 from common import machine_line  # noqa: E402
 
-MODULES = ["bench_optimizer_step", "bench_mlp_rnn", "bench_sweep", "bench_import"]
+MODULES = ["bench_optimizer_step", "bench_mlp_rnn", "bench_sweep", "bench_explore", "bench_import"]
 
 
 def _met(met: object) -> str:

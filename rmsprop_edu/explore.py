@@ -256,7 +256,8 @@ class RaceExplorer(Explorer):
         }
         self.values.update({name: self.check(name, value) for name, value in given.items()})
         self._layout_key: tuple[Any, ...] = ()
-        self._low_decade = -17
+        self._low_decade = 100
+        self._runs: dict[tuple[Any, ...], Any] = {}
         self.redraw()
 
     # ------------------------------------------------------------------ checks
@@ -310,12 +311,16 @@ class RaceExplorer(Explorer):
     def trajectories(self) -> dict[str, Any]:
         """name -> the :class:`~rmsprop_edu.trajectory.Trajectory` drawn for the current values."""
         v = self.values
-        return {
-            name: run_trajectory(
-                self._surface, RACERS[name][0], v["steps"], start=(v["x0"], v["y0"]), **RACERS[name][1](v)
-            )
-            for name in v["optimizers"]
-        }
+        runs = {}
+        for name in v["optimizers"]:
+            cls, settings = RACERS[name][0], RACERS[name][1](v)
+            # a move changes only the runs whose settings it touches (rho: RMSProp's alone)
+            key = (name, v["surface"], v["steps"], v["x0"], v["y0"], tuple(sorted(settings.items())))
+            if key not in self._runs:
+                self._runs[key] = run_trajectory(self._surface, cls, v["steps"], start=(v["x0"], v["y0"]), **settings)
+            runs[name] = self._runs[key]
+        self._runs = {key: tr for key, tr in self._runs.items() if tr in runs.values()}  # keep only what is drawn
+        return runs
 
     def _build(self) -> None:
         """The figure and its static layer: contours, axes, start marker (redone when the
@@ -345,7 +350,7 @@ class RaceExplorer(Explorer):
             xlabel="step",
             ylabel=f"f - f_min (below {_FLOOR:.0e} drawn at it)",
             xlim=(0, v["steps"]),
-            ylim=(10.0**self._low_decade, max(f0, 1.0) * 1e3),
+            ylim=(10.0**self._low_decade, max(f0, 1.0) * 10),
         )
         self._ax_loss.axhline(_FLOOR, color="grey", lw=0.8, ls=":")
         self._ax_loss.grid(alpha=0.3)
@@ -365,7 +370,9 @@ class RaceExplorer(Explorer):
         # the loss axis reaches one decade below the lowest loss drawn (whole decades, so that
         # most moves keep the saved background and only a new lowest decade redraws it all)
         lowest = min(float(np.nanmin(np.maximum(tr.losses - f_min, _FLOOR))) for tr in runs.values())
-        self._low_decade = math.floor(math.log10(lowest)) - 1
+        decade = math.floor(math.log10(lowest)) - 1
+        if not decade + 4 > self._low_decade >= decade:  # redrawn only when a loss leaves the axis or
+            self._low_decade = decade  # four empty decades sit below the lowest
         if self._layout_key != self._layout():
             self._build()
         lines = []

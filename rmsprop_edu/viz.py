@@ -75,11 +75,49 @@ def plot_contours(surface: Surface, ax: Axes | None = None, levels: int = 30, re
     return ax
 
 
+def _legend_columns(labels: Sequence[str], width: float, fontsize: float) -> int:
+    """How many legend columns fit side by side in ``width`` inches (rough text metrics)."""
+    if not labels:
+        return 1
+    entries = [len(label) * 0.55 * fontsize / 72 + 0.7 for label in labels]  # text + handle + gap
+    if sum(entries) <= width:
+        return len(labels)  # one row
+    return int(max(1, min(len(labels), width // max(entries))))
+
+
+def _legend_below(ax: Axes, fontsize: float = 9, drop: float = 0.55, **kwargs: Any) -> Any:
+    """The legend under the axes, outside the data (``drop`` inches below the axes'
+    bottom edge, clear of the tick labels and the x label), so it never hides a path."""
+    from matplotlib.transforms import offset_copy
+
+    fig: Any = ax.figure
+    labels = [text for text in ax.get_legend_handles_labels()[1] if not text.startswith("_")]
+    kwargs.setdefault("ncol", _legend_columns(labels, fig.get_figwidth() * 0.95, fontsize))
+    anchor = offset_copy(ax.transAxes, fig=fig, y=-drop, units="inches")
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor, fontsize=fontsize, **kwargs)
+
+
+def _room_below(fig: Any, rows: int, drop: float = 0.55) -> None:
+    """Make ``fig`` taller by the height of a one-column legend of ``rows`` entries placed
+    ``drop`` inches under the axes, keeping the axes' own size."""
+    extra = drop + 0.2 * rows + 0.2
+    old_height = fig.get_figheight()
+    bottom, top = fig.subplotpars.bottom * old_height, (1 - fig.subplotpars.top) * old_height
+    fig.set_figheight(old_height + extra)
+    fig.subplots_adjust(bottom=(bottom + extra) / (old_height + extra), top=1 - top / (old_height + extra))
+
+
 def plot_paths(
-    surface: Surface, trajectories: Sequence[Trajectory], ax: Axes | None = None, contours: bool = True
+    surface: Surface,
+    trajectories: Sequence[Trajectory],
+    ax: Axes | None = None,
+    contours: bool = True,
+    legend: bool = True,
 ) -> Axes:
     """Each trajectory over the contours: a line from a circle (start) to a cross (end),
-    labelled with the optimizer's settings."""
+    labelled with the optimizer's settings. The legend goes under the axes (outside the
+    data, where it cannot cover a path or a minimum); ``legend=False`` leaves it to the caller."""
+    created = ax is None
     ax = _axes(ax)
     if contours:
         plot_contours(surface, ax=ax)
@@ -90,23 +128,62 @@ def plot_paths(
         ax.plot(*points[0], "o", color=colour, ms=7, mec="black")
         ax.plot(*points[-1], "X", color=colour, ms=9, mec="black")
     ax.set(xlim=surface.bounds[0], ylim=surface.bounds[1])
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
+    if legend:
+        _legend_below(ax, ncol=1 if created else None)
+        if created:  # our own figure: grow it downwards to make room for the legend
+            _room_below(ax.figure, len(trajectories))
     return ax
 
 
-def plot_losses(trajectories: Sequence[Trajectory], surface: Surface | None = None, ax: Axes | None = None) -> Axes:
-    """Loss against step for each trajectory (log scale; minus f_min when it is known)."""
+#: losses are drawn on a log axis, where 0 cannot appear: smaller values are drawn at this floor.
+LOSS_FLOOR = 1e-16
+
+
+def plot_losses(
+    trajectories: Sequence[Trajectory],
+    surface: Surface | None = None,
+    ax: Axes | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Loss against step for each trajectory (log scale; minus f_min when it is known).
+
+    A log axis cannot show 0, so values below ``LOSS_FLOOR`` (1e-16) are drawn at the
+    floor; when any is, a dotted line marks the floor and a note says so, so that a flat
+    tail there is not read as a stall. The legend goes under the axes (``legend=False``
+    leaves it to the caller)."""
+    created = ax is None
     ax = _axes(ax)
     f_min = surface.f_min if surface is not None and math.isfinite(surface.f_min) else 0.0
     log = surface is None or math.isfinite(surface.f_min)
+    floored = False
     for i, tr in enumerate(trajectories):
         values = tr.losses - f_min
-        (ax.semilogy if log else ax.plot)(
-            np.maximum(values, 1e-16) if log else values, color=f"C{(i + 1) % 10}", label=tr.label
+        if log:
+            with np.errstate(invalid="ignore"):
+                floored |= bool(np.any(values < LOSS_FLOOR))
+            values = np.maximum(values, LOSS_FLOOR)
+        (ax.semilogy if log else ax.plot)(values, color=f"C{(i + 1) % 10}", label=tr.label)
+    if floored:
+        from matplotlib.transforms import blended_transform_factory
+
+        ax.axhline(LOSS_FLOOR, color="0.35", ls=":", lw=1.2)
+        ax.set_ylim(bottom=LOSS_FLOOR / 30)
+        ax.text(
+            0.98,
+            LOSS_FLOOR / 1.6,
+            f"plotting floor: values below {LOSS_FLOOR:.0e} drawn at {LOSS_FLOOR:.0e}",
+            transform=blended_transform_factory(ax.transAxes, ax.transData),
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="0.25",
         )
     ax.set(xlabel="step", ylabel="f - f_min" if f_min else "f")
     ax.set_title("loss against step", fontsize=10)
-    ax.legend(fontsize=7)
+    if legend:
+        _legend_below(ax, ncol=1 if created else None)
+        if created:
+            _room_below(ax.figure, len(trajectories))
     return ax
 
 
@@ -125,38 +202,105 @@ def race_figure(
     surface: Surface, trajectories: Sequence[Trajectory], caption: str | None = None, title: str | None = None
 ) -> Figure:
     """The race (paths on the contours) beside the loss-against-step panel, with the
-    caption that says how the contenders were tuned."""
+    caption that says how the contenders were tuned.
+
+    One legend serves both panels (the colours are the same); it sits under them,
+    outside the data, so it never covers a path or a minimum. The layout is fixed in
+    inches (no layout pass), so the text keeps its size: ticks and labels 10 pt,
+    legend and caption 9 pt at the figure's 13-inch width."""
     plt = _plt()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.4), gridspec_kw={"width_ratios": [1.15, 1]})
-    plot_paths(surface, trajectories, ax=left)
-    plot_losses(trajectories, surface, ax=right)
+    width, axes_height, fontsize = 13.0, 4.4, 9.0
+    labels = [tr.label for tr in trajectories] + (["minimum"] if len(surface.minima) else [])
+    ncol = _legend_columns(labels, width - 1.0, fontsize)
+    legend_height = 0.25 * math.ceil(len(labels) / ncol) + 0.15 if labels else 0.0
+    wrapped = textwrap.fill(caption, 165) if caption else ""
+    caption_height = (wrapped.count("\n") + 1) * fontsize * 1.35 / 72 + 0.1 if caption else 0.0
+    top, ticks_and_xlabel = 0.95, 0.6  # suptitle + a two-line panel title; tick labels + x label
+    height = top + axes_height + ticks_and_xlabel + legend_height + caption_height + 0.1
+    fig, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(width, height),
+        gridspec_kw={
+            "width_ratios": [1.15, 1],
+            "left": 0.75 / width,
+            "right": 1 - 0.3 / width,
+            "top": 1 - top / height,
+            "bottom": 1 - (top + axes_height) / height,
+            "wspace": 0.17,
+        },
+    )
+    plot_paths(surface, trajectories, ax=left, legend=False)
+    plot_losses(trajectories, surface, ax=right, legend=False)
+    left.set_title(textwrap.fill(f"{surface.name}: {surface.teaches}", 80), fontsize=9)
+    if labels:  # attached to the left panel, placed in figure coordinates under both panels
+        legend_top = 1 - (top + axes_height + ticks_and_xlabel) / height
+        left.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, legend_top),
+            bbox_transform=fig.transFigure,
+            ncol=ncol,
+            fontsize=fontsize,
+            frameon=False,
+        )
+    if caption:
+        fig.text(0.5, 0.05 / height, wrapped, ha="center", va="bottom", fontsize=fontsize)
     steps = len(trajectories[0].losses) - 1 if trajectories else 0
-    fig.suptitle(title or f"{surface.name}: {steps} steps from {tuple(surface.start)}", fontsize=12)
-    fig.tight_layout(rect=(0, _caption(fig, caption, 190, 8), 1, 1))
+    fig.suptitle(title or f"{surface.name}: {steps} steps from {tuple(surface.start)}", fontsize=12, y=1 - 0.1 / height)
     return fig
 
 
 def plot_surface_3d(
-    surface: Surface, trajectories: Sequence[Trajectory] = (), ax: Axes | None = None, resolution: int = 80
+    surface: Surface,
+    trajectories: Sequence[Trajectory] = (),
+    ax: Axes | None = None,
+    resolution: int = 80,
+    legend: bool = True,
 ) -> Axes:
-    """The surface in 3-D (log height where the surface uses log levels) with the paths on it."""
+    """The surface in 3-D (log height where the surface uses log levels) with the paths on it.
+
+    The paths are drawn after the surface (``computed_zorder=False``) and lifted a little
+    above it, so a path in a valley is not hidden under the surface's faces; the parts of
+    a path outside the plotted square are left out (3-D axes do not clip). Five ticks per
+    axis at 8 pt keep the tick labels apart."""
+    from matplotlib.ticker import MaxNLocator
+
+    created = ax is None
     ax = _axes(ax, projection="3d")
+    ax3d: Any = ax
+    ax3d.computed_zorder = False  # draw in zorder: surface first, paths on top
     x, y, z = _grid(surface, resolution)
 
     def height(values: np.ndarray) -> np.ndarray:
         return np.log10(values - surface.f_min + 1e-3) if surface.log_levels else values
 
-    ax3d: Any = ax
-    ax3d.plot_surface(x, y, height(z), cmap="viridis", alpha=0.6, linewidth=0)
+    heights = height(z)
+    lift = 0.02 * float(np.ptp(heights))
+    ax3d.plot_surface(x, y, heights, cmap="viridis", alpha=0.55, linewidth=0, zorder=1)
+    (x0, x1), (y0, y1) = surface.bounds
     for i, tr in enumerate(trajectories):
-        ok = np.isfinite(tr.points).all(axis=1)
-        ax.plot(
-            tr.points[ok, 0], tr.points[ok, 1], height(tr.losses[ok]), color=f"C{(i + 1) % 10}", lw=2, label=tr.label
+        colour = f"C{(i + 1) % 10}"
+        ok = np.isfinite(tr.points).all(axis=1) & np.isfinite(tr.losses)
+        inside = (
+            ok & (tr.points[:, 0] >= x0) & (tr.points[:, 0] <= x1) & (tr.points[:, 1] >= y0) & (tr.points[:, 1] <= y1)
         )
+        px, py = np.where(inside, tr.points[:, 0], np.nan), np.where(inside, tr.points[:, 1], np.nan)
+        with np.errstate(invalid="ignore"):
+            pz = np.where(inside, height(np.where(ok, tr.losses, np.nan)) + lift, np.nan)
+        ax.plot(px, py, pz, color=colour, lw=2, label=tr.label, zorder=3 + i)
+        if inside.any():  # start (circle) and end (cross), as in the flat view
+            first, last = np.flatnonzero(inside)[[0, -1]]
+            for k, marker, size in ((first, "o", 36), (last, "X", 64)):
+                ax3d.scatter(px[k], py[k], pz[k], marker=marker, color=colour, s=size, edgecolor="black", zorder=10)
     ax.set(xlabel="x", ylabel="y", zlabel="log10(f - f_min)" if surface.log_levels else "f")
+    for axis in (ax3d.xaxis, ax3d.yaxis, ax3d.zaxis):
+        axis.set_major_locator(MaxNLocator(5))
+    ax.tick_params(labelsize=8)
     ax.set_title(f"{surface.name} in 3-D", fontsize=10)
-    if len(trajectories):
-        ax.legend(fontsize=7)
+    if legend and len(trajectories):
+        _legend_below(ax, drop=0.05, ncol=1)
+        if created:
+            _room_below(ax.figure, len(trajectories), drop=0.05)
     return ax
 
 
@@ -169,15 +313,34 @@ def animate_race(
     fps: int = 12,
     caption: str | None = None,
 ) -> Any:
-    """Animate the race; each legend entry shows the optimizer's current effective
-    learning rate (x and y). With ``path`` ending in .gif, writes a GIF with Pillow
-    (no ffmpeg) and returns the path; with ``path=None`` returns HTML/JS for a notebook."""
+    """Animate the race; each legend entry shows the optimizer's effective learning rate
+    (x and y) after the step shown (the first frame, step 0, is before any step and says so).
+    With ``path`` ending in .gif, writes a GIF with Pillow (no ffmpeg) and returns the path;
+    with ``path=None`` returns HTML/JS for a notebook.
+
+    The legend sits under the axes, outside the data. The GIF is drawn by blitting: the
+    contours are rendered once, and each frame redraws only the paths, their heads, the
+    legend and the step counter."""
     from matplotlib import animation
 
     check_range("frames", frames, 2, 10_000)
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    width, axes_height, fontsize = 6.8, 4.6, 9.0
+    wrapped = textwrap.fill(caption, 100) if caption else ""
+    caption_height = (wrapped.count("\n") + 1) * 8.0 * 1.35 / 72 + 0.1 if caption else 0.0
+    top, ticks_and_xlabel, legend_height = 0.6, 0.6, 0.21 * len(trajectories) + 0.15
+    height = top + axes_height + ticks_and_xlabel + legend_height + caption_height + 0.1
+    fig, ax = plt.subplots(
+        figsize=(width, height),
+        gridspec_kw={
+            "left": 0.75 / width,
+            "right": 1 - 0.15 / width,
+            "top": 1 - top / height,
+            "bottom": 1 - (top + axes_height) / height,
+        },
+    )
     plot_contours(surface, ax=ax)
+    ax.set_title(textwrap.fill(f"{surface.name}: {surface.teaches}", 75), fontsize=9)
     steps = len(trajectories[0].losses) - 1
     frame_steps = np.unique(np.linspace(0, steps, frames).astype(int))
     lines, heads = [], []
@@ -187,30 +350,100 @@ def animate_race(
         (head,) = ax.plot([], [], "o", color=colour, ms=8, mec="black")
         lines.append(line)
         heads.append(head)
-    legend = ax.legend(handles=lines, loc="upper left", fontsize=7, framealpha=0.85)
-    counter = ax.text(0.98, 0.02, "", transform=ax.transAxes, ha="right", color="white", fontsize=9)
-    fig.tight_layout(rect=(0, _caption(fig, caption, 120, 7), 1, 1))
+    legend = ax.legend(
+        handles=lines,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - (top + axes_height + ticks_and_xlabel) / height),
+        bbox_transform=fig.transFigure,
+        fontsize=fontsize,
+        frameon=False,
+    )
+    counter = ax.text(0.98, 0.02, "", transform=ax.transAxes, ha="right", color="white", fontsize=10)
+    if caption:
+        fig.text(0.5, 0.05 / height, wrapped, ha="center", va="bottom", fontsize=8)
 
-    def draw(k: int) -> list[Any]:
+    def readout(tr: Trajectory, step: int) -> str:
+        if step == 0:
+            return "eff. lr: before the first step"
+        rate = tr.effective_lr[step - 1]
+        return f"eff. lr = ({rate[0]:.2g}, {rate[1]:.2g})"
+
+    def draw(k: int, texts: Sequence[Any], with_label: bool) -> list[Any]:
         step = int(frame_steps[k])
-        for tr, line, head, text in zip(trajectories, lines, heads, legend.get_texts(), strict=True):
+        for tr, line, head, text in zip(trajectories, lines, heads, texts, strict=True):
             shown = tr.points[: step + 1]
             shown = shown[np.isfinite(shown).all(axis=1)]
             line.set_data(shown[:, 0], shown[:, 1])
             head.set_data([shown[-1, 0]], [shown[-1, 1]])
-            rate = tr.effective_lr[step - 1] if step > 0 else np.array([np.nan, np.nan])
-            text.set_text(f"{tr.label}  eff. lr = ({rate[0]:.2g}, {rate[1]:.2g})")
+            text.set_text(f"{tr.label}  {readout(tr, step)}" if with_label else readout(tr, step))
         counter.set_text(f"step {step}")
         return [*lines, *heads, counter]
 
-    anim = animation.FuncAnimation(fig, draw, frames=len(frame_steps), interval=1000 / fps, blit=False)
     try:
         if path is None:
+            anim = animation.FuncAnimation(
+                fig, draw, frames=len(frame_steps), fargs=(legend.get_texts(), True), interval=1000 / fps, blit=False
+            )
             return anim.to_jshtml()
-        anim.save(os.fspath(path), writer=animation.PillowWriter(fps=fps))
+        _save_gif_blitted(fig, legend, trajectories, [*lines, *heads, counter], draw, len(frame_steps), path, fps)
         return path
     finally:
         plt.close(fig)
+
+
+def _save_gif_blitted(
+    fig: Figure,
+    legend: Any,
+    trajectories: Sequence[Trajectory],
+    moving: Sequence[Any],
+    draw: Any,
+    frames: int,
+    path: str | os.PathLike[str],
+    fps: int,
+) -> None:
+    """Render the still parts of ``fig`` once (contours, axes, legend labels, caption), then
+    for each frame restore them and draw only the ``moving`` artists and a rate readout
+    beside each legend entry; save the frames as a GIF with one shared palette."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import IdentityTransform
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    for artist in moving:
+        artist.set_animated(True)  # left out of canvas.draw(): that draw is the background
+    # the legend keeps the fixed labels; shift it left to leave room for the readouts
+    anchor = legend.get_bbox_to_anchor()
+    legend.set_bbox_to_anchor((0.5 - 0.14, anchor.y1 / fig.bbox.height), fig.transFigure)
+    for tr, text in zip(trajectories, legend.get_texts(), strict=True):
+        text.set_text(tr.label)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    readouts = []
+    for text in legend.get_texts():
+        box = text.get_window_extent()
+        readouts.append(
+            fig.text(
+                box.x1 + 14,
+                (box.y0 + box.y1) / 2,
+                "",
+                transform=IdentityTransform(),
+                va="center",
+                fontsize=text.get_fontsize(),
+                animated=True,
+            )
+        )
+    images = []
+    for k in range(frames):
+        canvas.restore_region(background)
+        draw(k, readouts, False)
+        for artist in [*moving, *readouts]:
+            fig.draw_artist(artist)
+        rgba = bytes(canvas.buffer_rgba())
+        images.append(Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1).convert("RGB"))
+    # one palette for every frame (the last frame holds every colour): no flicker, small file
+    palette = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    frames_p = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    frames_p[0].save(os.fspath(path), save_all=True, append_images=frames_p[1:], duration=int(1000 / fps), loop=0)
 
 
 # ------------------------------------------------------------------ effective learning rates
@@ -250,16 +483,39 @@ def decay_contrast_figure(
 
     Left: a constant gradient ``g``: Adagrad's rate lr/(|g| sqrt(t) + eps) keeps
     falling, RMSProp's lr/(|g| sqrt(1 - rho^t) + eps) settles at lr/|g|.
-    Right: the gradient shrinks by ``factor`` at ``switch_at``: RMSProp's rate
-    recovers within a few time constants 1/(1 - rho) (half-life ln 0.5/ln rho),
-    Adagrad's hardly moves, because its sum remembers every old gradient.
+    Right: the gradient shrinks to ``factor * g`` after step ``switch_at``. RMSProp's
+    v is then g_new^2 + (v_switch - g_new^2) rho^k after k steps, so its rate needs
+    k = ln((v* - g_new^2)/(v_switch - g_new^2)) / ln(rho) steps to come within 10 % of
+    its new level lr/|g_new| (v* is where the rate is 90 % of that level): about
+    2 ln(1/factor) + 1.45 time constants 1/(1 - rho), far longer than one time
+    constant or one half-life ln 0.5/ln rho (both drawn for comparison; the arrow
+    marks the 10 % recovery). Adagrad's rate hardly moves: its sum remembers every
+    old gradient.
+
+    Raises:
+        ValueError: ``gradient`` is zero or not finite (both rates would sit at the
+            ceiling lr/eps and there would be no lr/|g| to show), ``factor`` is not in
+            (0, 1) (the right panel shows a drop), or ``switch_at`` is not in [1, steps).
     """
+    from ._validation import check_int, check_real
     from .optim import Adagrad, RMSProp
     from .parameter import Parameter
 
+    check_range("lr", lr, 0.0, math.inf, low_open=True)
     check_range("rho", rho, 0.0, 1.0, low_open=True)
+    gradient = check_real("gradient", gradient)  # a float: an int would make an int gradient stream
+    if gradient == 0.0:
+        raise ValueError(
+            "gradient must be non-zero (with g = 0 both rates sit at the ceiling lr/eps and there is no lr/|g| "
+            f"to contrast), got {gradient!r}"
+        )
+    check_range("factor", factor, 0.0, 1.0, low_open=True)
+    check_range("eps", eps, 0.0, math.inf, low_open=True)
+    steps = check_int("steps", steps, 2)
+    switch_at = check_int("switch_at", switch_at, 1, steps - 1)
+    size, new_size = abs(gradient), abs(gradient) * factor
     plt = _plt()
-    fig, panels = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, panels = plt.subplots(1, 2, figsize=(13, 5.6), layout="constrained")
     t = np.arange(1, steps + 1)
     streams = [np.full(steps, gradient), np.where(t <= switch_at, gradient, gradient * factor)]
     tau, half_life = 1 / (1 - rho), math.log(0.5) / math.log(rho)
@@ -284,8 +540,12 @@ def decay_contrast_figure(
         ax.semilogy(t, measured["RMSProp"], color="C3", lw=3, alpha=0.5, label=f"RMSProp (rho={rho}), measured")
         ax.semilogy(t, lr / (np.sqrt(v) + eps), "--", color="C3", label="RMSProp closed form lr/(sqrt(v_t) + eps)")
         if shifted:
+            level = lr / (new_size + eps)
+            # v after k steps of the new gradient: g_new^2 + (v_switch - g_new^2) rho^k; the rate
+            # lr/(sqrt(v) + eps) reaches 90 % of its new level once v <= v_target
+            v_switch, v_target = v[switch_at - 1], ((new_size + eps) / 0.9 - eps) ** 2
+            k = max(0, math.ceil(math.log((v_target - new_size**2) / (v_switch - new_size**2)) / math.log(rho)))
             ax.axvline(switch_at, color="grey", lw=1)
-            ax.axvspan(switch_at, switch_at + tau, color="C3", alpha=0.08)
             ax.axvline(switch_at + tau, color="C3", ls=":", lw=1.2, label=f"time constant 1/(1-rho) = {tau:.0f} steps")
             ax.axvline(
                 switch_at + half_life,
@@ -294,59 +554,77 @@ def decay_contrast_figure(
                 lw=1.2,
                 label=f"half-life ln0.5/ln(rho) = {half_life:.1f} steps",
             )
-            ax.axhline(
-                lr / (gradient * factor),
-                color="k",
-                lw=0.8,
-                ls="-.",
-                label=f"lr/|g| after the switch = {lr / (gradient * factor):g}",
-            )
+            ax.axhline(level, color="k", lw=0.8, ls="-.", label=f"lr/|g| after the switch = {level:.3g}")
+            if switch_at + k <= steps:  # the arrow sits in the empty band between the two rates
+                y, reached = math.sqrt(measured["RMSProp"][switch_at - 1] * measured["Adagrad"][-1]), switch_at + k
+                ax.annotate("", (reached, y), (switch_at, y), arrowprops={"arrowstyle": "<->", "color": "k"})
+                ax.vlines(reached, y, measured["RMSProp"][reached - 1], color="k", ls=":", lw=1)
+                ax.scatter([reached], [measured["RMSProp"][reached - 1]], color="k", s=25, zorder=5)
+                ax.text(
+                    switch_at + k / 2,
+                    y * 0.85,
+                    f"{k} steps to within 10% of lr/|g|\n= {k * (1 - rho):.1f} time constants",
+                    ha="center",
+                    va="top",
+                    fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
             ax.set_title(
-                f"|g| drops from {gradient:g} to {gradient * factor:g} at step {switch_at}: "
-                "RMSProp recovers, Adagrad does not",
+                f"|g| drops from {size:g} to {new_size:g} after step {switch_at}:\n"
+                f"RMSProp's rate recovers in {k} steps, Adagrad's does not",
                 fontsize=10,
             )
         else:
-            ax.axhline(lr / gradient, color="k", lw=0.8, ls="-.", label=f"lr/|g| = {lr / gradient:g}")
+            ax.axhline(lr / (size + eps), color="k", lw=0.8, ls="-.", label=f"lr/|g| = {lr / (size + eps):.3g}")
             ax.set_title(
-                f"constant |g| = {gradient:g}: Adagrad decays like 1/sqrt(t), RMSProp settles at lr/|g|", fontsize=10
+                f"constant |g| = {size:g}: Adagrad decays like 1/sqrt(t), RMSProp settles at lr/|g|", fontsize=10
             )
         ax.set(xlabel="step t", ylabel="effective learning rate")
-        if shifted:
-            ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 0.07))
-        else:
-            ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     fig.suptitle(
-        f"Same gradient stream, same lr = {lr}: Adagrad's rate only shrinks, RMSProp's follows the recent gradients",
+        f"Same gradient stream, same lr = {lr:g}: Adagrad's rate only shrinks, RMSProp's follows the recent gradients",
         fontsize=12,
     )
-    fig.tight_layout()
     return fig
 
 
 def plot_sensitivity(
-    results: Mapping[str, tuple[np.ndarray, np.ndarray]], horizon: int | None = None, ax: Axes | None = None
+    results: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    horizon: int | None = None,
+    ax: Axes | None = None,
+    legend: bool = True,
 ) -> Axes:
     """Final loss against learning rate for each optimizer (from :func:`~rmsprop_edu.trajectory.sweep`).
-    ``results`` maps a label to ``(lrs, final_losses)``; diverged runs (inf) are marked at the top."""
+    ``results`` maps a label to ``(lrs, final_losses)``; diverged runs (inf) are marked
+    with an x above the curves. Losses below ``LOSS_FLOOR`` are drawn at the floor (a dotted
+    line says so). The legend goes under the axes (``legend=False`` leaves it to the caller)."""
+    created = ax is None
     ax = _axes(ax)
     top = max(float(np.max(np.where(np.isfinite(f), f, -np.inf))) for _, f in results.values())
+    floored = False
     for i, (label, (lrs, finals)) in enumerate(results.items()):
         colour = f"C{(i + 1) % 10}"
         ok = np.isfinite(finals)
-        ax.loglog(lrs[ok], np.maximum(finals[ok], 1e-16), "o-", color=colour, ms=3, label=label)
+        floored |= bool(np.any(finals[ok] < LOSS_FLOOR))
+        ax.loglog(lrs[ok], np.maximum(finals[ok], LOSS_FLOOR), "o-", color=colour, ms=3, label=label)
         if (~ok).any():
             ax.plot(lrs[~ok], np.full((~ok).sum(), top * 10), "x", color=colour, ms=6)
+    if floored:
+        ax.axhline(LOSS_FLOOR, color="0.35", ls=":", lw=1.2, label=f"plotting floor {LOSS_FLOOR:.0e}")
     ax.set(xlabel="learning rate", ylabel=f"loss after {horizon} steps" if horizon else "final loss")
     ax.set_title("learning-rate sensitivity (x: diverged)", fontsize=10)
-    ax.legend(fontsize=7)
+    if legend:
+        _legend_below(ax, ncol=1 if created else None)
+        if created:
+            _room_below(ax.figure, len(results) + floored)
     return ax
 
 
 def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, steps: int = 200) -> Figure:
     """Gradient descent and heavy-ball momentum on f = (x^2 + condition*y^2)/2: measured
     contraction rate per step against lr, beside the theory (GD: max |1 - lr*lambda|,
-    stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration)."""
+    stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration).
+    Runs that left the box |x| < 1e6 within ``steps`` steps are marked by crosses at 1.42."""
     from .optim import SGD
     from .surfaces import quadratic
     from .trajectory import sweep
@@ -355,7 +633,7 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
     surface = quadratic(condition)
     lams = np.array([1.0, condition])
     lrs = np.logspace(-3, math.log10(4.0 / condition), 60)
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(10, 5.2))
 
     def measured(mu: float) -> np.ndarray:
         result = sweep(surface, SGD, steps, lrs=lrs, momentum=mu, keep_paths=False)
@@ -369,8 +647,9 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
         return max(max(abs(np.linalg.eigvals(np.array([[1 + mu - lr * lam, -mu], [1.0, 0.0]])))) for lam in lams)
 
     gd_theory = np.max(np.abs(1 - np.outer(lrs, lams)), axis=1)
+    gd_measured, momentum_measured = measured(0.0), measured(momentum)
     ax.semilogx(lrs, gd_theory, "-", color="C0", label="GD theory: max |1 - lr*lambda|")
-    ax.semilogx(lrs, measured(0.0), "o", color="C0", ms=4, label=f"GD measured ({steps} steps)")
+    ax.semilogx(lrs, gd_measured, "o", color="C0", ms=4, label=f"GD measured ({steps} steps)")
     ax.semilogx(
         lrs,
         [momentum_radius(lr, momentum) for lr in lrs],
@@ -378,12 +657,19 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
         color="C3",
         label=f"momentum {momentum} theory: spectral radius",
     )
-    ax.semilogx(lrs, measured(momentum), "s", color="C3", ms=4, label=f"momentum {momentum} measured")
+    ax.semilogx(lrs, momentum_measured, "s", color="C3", ms=4, label=f"momentum {momentum} measured")
+    for name, values, colour in (("GD", gd_measured, "C0"), (f"momentum {momentum}", momentum_measured, "C3")):
+        gone = np.isnan(values)  # diverged: no rate to measure, so a cross above the axis' top value
+        if gone.any():
+            ax.semilogx(lrs[gone], np.full(gone.sum(), 1.42), "x", color=colour, ms=6, label=f"{name}: diverged")
     ax.axvline(2 / lams.max(), color="k", ls="--", label=f"stability edge lr = 2/lambda_max = {2 / lams.max():g}")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xlabel="learning rate", ylabel="contraction per step (|error| ratio)", ylim=(0, 1.5))
-    ax.set_title(f"f = (x^2 + {condition:g} y^2)/2: below 1 converges, above 1 diverges", fontsize=11)
-    ax.legend(fontsize=8)
+    ax.set_title(
+        f"f = (x^2 + {condition:g} y^2)/2: measured rates on the theory curves (below 1 converges, above 1 diverges)",
+        fontsize=11,
+    )
+    ax.legend(fontsize=9, loc="lower left")  # the lower left is empty: every rate there is near 1
     fig.tight_layout()
     return fig
 
@@ -396,31 +682,52 @@ def plot_lr_bands(
     ax: Axes | None = None,
     show_minmax: bool = False,
     ceiling: float | None = None,
+    colors: Sequence[str] | None = None,
+    legend: str | None = "outside",
 ) -> Axes:
     """Per-parameter bands of effective learning rates over training.
 
     ``stats`` maps a parameter name to an array ``(len(steps), len(percentiles))``
     of the percentiles of its effective learning rates (as the training recorder
-    stores them); the median is drawn as a line and the 10-90 % band shaded (and the
-    min-max band, faintly, if ``show_minmax``). ``ceiling`` (e.g. lr/eps) is drawn as
-    a dotted line: coordinates whose gradient is about zero sit there.
+    stores them). Each tensor has its own hue (``colors``; default C0, C1, ...): its
+    median is a solid line, its 10-90 % band a light fill edged by thin lines of the
+    same hue, so bands that overlap stay apart (the min-max band, faintly, if
+    ``show_minmax``). ``ceiling`` (e.g. lr/eps) is drawn as a dotted line: coordinates
+    whose gradient is about zero sit there. The legend goes outside the axes, on the
+    right (``legend="inside"``: in the best corner; None: no legend). With many tensors,
+    :func:`network_lr_figure` gives each its own panel instead.
+
+    A recorder with no records yet (a run shorter than its ``every``) has nothing to
+    draw: the axes then carry a note saying so, rather than an error.
     """
     ax = _axes(ax)
+    steps = np.asarray(steps)
+    ax.set(xlabel="training step", ylabel="effective learning rate")
+    if steps.size == 0 or not stats or any(np.asarray(v).size == 0 for v in stats.values()):
+        note = "no records yet: the run was shorter than the recorder's interval (every)"
+        ax.text(0.5, 0.5, textwrap.fill(note, 40), transform=ax.transAxes, ha="center", va="center", fontsize=10)
+        ax.set(xticks=[], yticks=[])  # no data: a 0-1 scale would only suggest some
+        return ax
     levels = list(percentiles)
     for i, (name, values) in enumerate(stats.items()):
-        colour = f"C{i % 10}"
+        colour = colors[i % len(colors)] if colors else f"C{i % 10}"
         median = values[:, levels.index(50)] if 50 in levels else values[:, len(levels) // 2]
-        ax.plot(steps, median, color=colour, label=f"{name} (median)")
+        ax.plot(steps, median, color=colour, lw=2, label=f"{name} (median)")
         if 10 in levels and 90 in levels:
-            ax.fill_between(steps, values[:, levels.index(10)], values[:, levels.index(90)], color=colour, alpha=0.2)
+            low, high = values[:, levels.index(10)], values[:, levels.index(90)]
+            ax.fill_between(steps, low, high, color=colour, alpha=0.12, lw=0)
+            for edge in (low, high):  # thin edges keep each band readable where bands overlap
+                ax.plot(steps, edge, color=colour, lw=0.6, alpha=0.7)
         if show_minmax:
-            ax.fill_between(steps, values[:, 0], values[:, -1], color=colour, alpha=0.06)
+            ax.fill_between(steps, values[:, 0], values[:, -1], color=colour, alpha=0.05, lw=0)
     if ceiling is not None:
         ax.axhline(ceiling, color="k", ls=":", lw=1, label=f"ceiling lr/eps = {ceiling:.0e} (gradient ~ 0)")
     _log_scale_if_positive(ax, *stats.values())
-    ax.set(xlabel="training step", ylabel="effective learning rate")
     ax.set_title("effective learning rate of each parameter tensor: median and 10-90% band", fontsize=10)
-    ax.legend(fontsize=7)
+    if legend == "outside":
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    elif legend is not None:
+        ax.legend(fontsize=8)
     return ax
 
 
@@ -438,8 +745,8 @@ def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "ef
     ax.figure.colorbar(image, ax=ax, label="effective lr (log)" if norm is not None else "effective lr")
     from matplotlib.ticker import MaxNLocator
 
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for axis, size in ((ax.yaxis, values.shape[0]), (ax.xaxis, values.shape[1])):
+        axis.set_major_locator(MaxNLocator(integer=True, nbins=min(size, 9), min_n_ticks=1))
     ax.set(xlabel="output unit (column)", ylabel="input unit (row)")
     ax.set_title(title, fontsize=10)
     return ax
@@ -448,27 +755,77 @@ def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "ef
 def network_lr_figure(
     recorder: Any, heatmap: str | None = None, title: str | None = None, ceiling: float | None = None
 ) -> Figure:
-    """Two panels from an :class:`~rmsprop_edu.train.EffectiveLRRecorder`: per-parameter
-    bands of effective learning rates over training, and the heatmap of one weight
-    matrix's effective learning rates at the last record (``heatmap``: its name, default
-    the first snapshot the recorder kept)."""
+    """The effective learning rates an :class:`~rmsprop_edu.train.EffectiveLRRecorder` kept.
+
+    Left: one small panel per parameter tensor (median line and 10-90 % band over
+    training, one hue per tensor, the same log range in every panel so they compare at a
+    glance, and ``ceiling``, e.g. lr/eps, dotted). Right: the heatmap of one weight matrix's rates
+    at the last record (``heatmap``: its name; default the first snapshot the recorder kept).
+
+    A recorder with no records yet (the run was shorter than its ``every``) gives a
+    figure with a note that says so, never an error.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import NullLocator
+
     plt = _plt()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1.3, 1]})
-    plot_lr_bands(np.asarray(recorder.steps), recorder.stats, recorder.percentiles, ax=left, ceiling=ceiling)
+    steps, stats = np.asarray(recorder.steps), recorder.stats
+    if steps.size == 0:
+        fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+        plot_lr_bands(steps, stats, recorder.percentiles, ax=ax)
+        ax.texts[-1].set_text(
+            f"no records yet: the run was shorter than every={recorder.every}\n"
+            f"(the recorder keeps one record every {recorder.every} steps; train longer or record more often)"
+        )
+        if title:
+            fig.suptitle(textwrap.fill(title, 110), fontsize=11)
+        return fig
     snapshots = recorder.snapshots
     name = heatmap or next(iter(snapshots), None)
-    if name is not None and len(snapshots.get(name, ())):
-        step = recorder.steps[-1]
-        plot_lr_heatmap(
-            snapshots[name][-1],
-            ax=right,
-            title=f"{name}: each weight's effective lr at step {step}\n(bright columns: units whose gradient is ~0)",
+    shown = name if name is not None and len(snapshots.get(name, ())) else None  # the heatmap's matrix
+    has_map = shown is not None
+    shapes = {n: p.data.shape for n, p in getattr(recorder, "named", [])}
+    cols = max(1, min(3, len(stats)))
+    rows = max(1, math.ceil(len(stats) / cols))
+    fig = plt.figure(figsize=(13.5, 1.6 + 2.4 * rows), layout="constrained")
+    grid = fig.add_gridspec(rows, cols + has_map, width_ratios=[1.0] * cols + [1.6] * has_map)
+    # one y range for every panel, set by hand: shared axes (sharey) make matplotlib lay out
+    # every sibling's log ticks for every panel, many times slower to draw
+    levels = list(recorder.percentiles)
+    drawn = [levels.index(q) for q in (10, 50, 90) if q in levels] or list(range(len(levels)))
+    values_all = np.concatenate([np.ravel(v[:, drawn]) for v in stats.values()] + [np.array([ceiling or 0.0])])
+    positive = values_all[values_all > 0]
+    limits = (positive.min() / 2, positive.max() * 2) if positive.size else None
+    for i, (tensor, values) in enumerate(stats.items()):
+        ax = fig.add_subplot(grid[i // cols, i % cols])
+        plot_lr_bands(
+            steps, {tensor: values}, recorder.percentiles, ax=ax, ceiling=ceiling, colors=[f"C{i % 10}"], legend=None
         )
-    else:
-        right.set_axis_off()
+        shape = "x".join(str(k) for k in shapes.get(tensor, ()))
+        ax.set_title(f"{tensor} ({shape})" if shape else tensor, fontsize=10, color=f"C{i % 10}")
+        bottom = i + cols >= len(stats)  # no panel below this one: it carries the step axis
+        ax.set(xlabel="training step" if bottom else "", ylabel="effective lr" if i % cols == 0 else "")
+        ax.tick_params(labelsize=8)
+        if limits is not None and ax.get_yscale() == "log":
+            ax.set_ylim(*limits)
+            ax.yaxis.set_minor_locator(NullLocator())  # decades are enough here, and draw much faster
+    handles = [
+        Line2D([], [], color="0.25", lw=2, label="median over the tensor's weights"),
+        Patch(facecolor="0.25", alpha=0.2, edgecolor="0.25", label="10-90 % of its weights"),
+    ]
+    if ceiling is not None:
+        handles.append(Line2D([], [], color="k", ls=":", lw=1, label=f"ceiling lr/eps = {ceiling:.0e} (gradient ~ 0)"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
+    if shown is not None:
+        plot_lr_heatmap(
+            snapshots[shown][-1],
+            ax=fig.add_subplot(grid[:, cols]),
+            title=f"{shown}: each weight's effective lr at step {steps[-1]}\n"
+            "(bright rows and columns: weights whose gradient is ~0)",
+        )
     if title:
-        fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
+        fig.suptitle(textwrap.fill(title, 110), fontsize=11)
     return fig
 
 
