@@ -310,7 +310,8 @@ TOUR_CAPTIONS = {
     "race_rosenbrock.gif": "The same race animated; the legend shows each optimizer's current per-coordinate "
     "effective learning rate, which is what adaptive methods change as they go.",
     "decay_contrast.png": "Adagrad's effective learning rate only ever shrinks (1/sqrt(t)); RMSProp's follows the "
-    "recent gradients and recovers within a few time constants when they shrink.",
+    "recent gradients: when they shrink tenfold it is back within 10% of lr/|g| after 58 steps at rho = 0.9 "
+    "(the arrow), the time it takes to forget the old squares.",
     "mlp_effective_lr.png": "Inside a real network (an MLP learning spirals with RMSProp) every weight gets its own "
     "learning rate: bands per layer over training, and one weight matrix element by element.",
 }

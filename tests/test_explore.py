@@ -187,3 +187,15 @@ def test_dialect_explorer_lists_what_differs_and_draws_hand_checked_rates():
     np.testing.assert_allclose(tf1[0], 0.01 / np.sqrt(0.9 + 0.1 * np.array([1.0, 1e-10]) + 1e-10), rtol=1e-12)
     explorer.update(second="pytorch")
     assert explorer.differences() == {}
+
+
+def test_the_tour_caption_of_the_decay_figure_states_the_measured_recovery():
+    # the tour draws decay_contrast_figure() with its defaults: rho 0.9, a tenfold drop at step 150
+    from rmsprop_edu.cli import TOUR_CAPTIONS
+    from rmsprop_edu.explore import DecayExplorer
+
+    explorer = DecayExplorer(rho=0.9, g_before=1.0, g_after=0.1, switch=150)
+    _, rms = explorer.measured()
+    recovered = int(np.argmax(np.abs(rms[150:] * 0.1 - 1) <= 0.1)) + 1  # the real RMSProp, steps after the switch
+    assert recovered == 58
+    assert "after 58 steps at rho = 0.9" in TOUR_CAPTIONS["decay_contrast.png"]
