@@ -319,7 +319,8 @@ class RaceExplorer(Explorer):
             if key not in self._runs:
                 self._runs[key] = run_trajectory(self._surface, cls, v["steps"], start=(v["x0"], v["y0"]), **settings)
             runs[name] = self._runs[key]
-        self._runs = {key: tr for key, tr in self._runs.items() if tr in runs.values()}  # keep only what is drawn
+        drawn = [id(tr) for tr in runs.values()]
+        self._runs = {key: tr for key, tr in self._runs.items() if id(tr) in drawn}  # keep only what is drawn
         return runs
 
     def _build(self) -> None:
@@ -460,19 +461,25 @@ class DecayExplorer(Explorer):
     Args:
         rho: RMSProp's decay, in [0.5, 0.999].
         g_before, g_after: gradient sizes, in [1e-3, 1e3].
-        switch: the step of the switch, in [10, 900] (the stream has 1000 steps).
+        switch: the step of the switch, in [10, steps - 100].
         lr: both optimizers' learning rate (the rates are drawn in units of lr).
+        steps: length of the stream, in [100, 10000].
     """
 
-    steps = 1000
-
     def __init__(
-        self, rho: float = 0.9, g_before: float = 1.0, g_after: float = 0.1, switch: int = 200, lr: float = 0.01
+        self,
+        rho: float = 0.9,
+        g_before: float = 1.0,
+        g_after: float = 0.1,
+        switch: int = 200,
+        lr: float = 0.01,
+        steps: int = 1000,
     ) -> None:
         super().__init__()
         from matplotlib.figure import Figure
 
         self.lr = check_range("lr", lr, 0.0, math.inf, low_open=True)
+        self.steps = check_int("steps", steps, 100, 10_000)
         self.values = {}
         self.values = {
             "rho": self.check("rho", rho),
@@ -503,7 +510,7 @@ class DecayExplorer(Explorer):
         if name in ("g_before", "g_after"):
             return check_range(name, value, 1e-3, 1e3, high_open=False)
         if name == "switch":
-            return check_int("switch", value, 10, 900)
+            return check_int("switch", value, 10, self.steps - 100)
         return value
 
     def stream(self) -> np.ndarray:
@@ -573,7 +580,9 @@ class DecayExplorer(Explorer):
             "rho": widgets.FloatSlider(value=v["rho"], min=0.5, max=0.999, step=0.001, description="rho"),
             "g_before": widgets.FloatLogSlider(value=v["g_before"], description="|g| before", **log),
             "g_after": widgets.FloatLogSlider(value=v["g_after"], description="|g| after", **log),
-            "switch": widgets.IntSlider(value=v["switch"], min=10, max=900, step=10, description="switch at"),
+            "switch": widgets.IntSlider(
+                value=v["switch"], min=10, max=self.steps - 100, step=10, description="switch at"
+            ),
         }
 
 
