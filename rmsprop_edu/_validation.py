@@ -18,7 +18,13 @@ def _describe(value: object) -> str:
 
 
 def check_real(name: str, value: object) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    """Return ``value`` as a float, or raise if it is not a finite real number.
+
+    A 0-d array of numbers counts as its number (torch accepts a 0-d tensor, and
+    ``np.array(0.1)`` is what array arithmetic hands back).
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return check_real(name, value.item())
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {_describe(value)}")
     as_float = float(value)
@@ -64,6 +70,17 @@ def interval(low: float, high: float, low_open: bool = False, high_open: bool = 
     return f"{left}{fmt(low)}, {fmt(high)}{right}"
 
 
+def round_up(value: float, digits: int = 3) -> str:
+    """``value`` written with ``digits`` significant digits, rounded up, for a lower bound in a
+    message: a student who copies it gets a value that passes (``round_up(5.9604645e-08)``
+    gives ``'5.97e-08'``)."""
+    text = f"{value:.{digits - 1}e}"
+    if float(text) < value:
+        mantissa, exponent = text.split("e")
+        text = f"{float(mantissa) + 10.0 ** (1 - digits):.{digits - 1}f}e{exponent}"
+    return f"{float(text):g}"
+
+
 def check_int(name: str, value: object, low: float = -math.inf, high: float = math.inf) -> int:
     """A whole number (Python or NumPy integer, not a bool or a float) in [low, high].
 
@@ -93,9 +110,9 @@ def check_lr(name: str, value: object) -> float | np.ndarray:
 
     An array gives every element of the group's parameters its own learning
     rate (it must have their shape); sweeps use it to run many learning rates
-    in one vectorised optimizer.
+    in one vectorised optimizer. A 0-d array is one number, and becomes a float.
     """
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.ndim > 0:
         if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all() or (value < 0).any():
             raise ValueError(f"{name} given as an array must hold finite floats in [0, inf), got {value!r}")
         return value
@@ -114,6 +131,9 @@ def check_bool(name: str, value: object) -> bool:
 
 
 def check_betas(name: str, value: object) -> tuple[float, float]:
+    """A pair (beta1, beta2), each in [0, 1): a tuple, a list or an array of two numbers."""
+    if isinstance(value, np.ndarray) and value.shape == (2,):
+        value = value.tolist()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
         raise ValueError(f"{name} must be a pair (beta1, beta2) with each in [0, 1), got {_describe(value)}")
     beta1 = check_unit_interval(f"{name}[0]", value[0])

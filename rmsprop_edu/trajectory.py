@@ -34,8 +34,9 @@ class Trajectory:
         losses: (steps + 1,), f at each point (at the step it was reached).
         grads: (steps, 2), the gradient used at each step.
         effective_lr: (steps, 2), ``optimizer.effective_lr`` after each step.
-        diverged_at: the step at which the run left the box |x| < 1e6 or turned
-            non-finite (later entries are NaN), or None.
+        diverged_at: the step at which the run left the box |x| < 1e6, turned
+            non-finite, or met a gradient that overflows when squared (the optimizer
+            would refuse it: |g| >= 1.8e19 in float32); later entries are NaN. Or None.
     """
 
     optimizer: str
@@ -152,17 +153,24 @@ def sweep(
     optimizer = optimizer_cls([p], lr=float(lr_array[0]) if scalar_lr else lr_grid, **hyperparameters)
     alive = np.ones(runs, dtype=bool)
     diverged_at = np.full(runs, -1)
+    # The optimizer refuses a whole step if any gradient entry overflows when squared
+    # (|g| >= sqrt(max) ~ 1.8e19 in float32, inside the box |x| < 1e6 on Rosenbrock): that
+    # run is frozen as diverged instead, the same rule as for an overflowed gradient.
+    # The limit and the comparison are in float64, exactly as Optimizer._check_grad makes them.
+    square_limit = float(np.sqrt(float(np.finfo(dtype).max))) if optimizer_cls.squares_gradient else np.inf
     if keep:
         paths = np.full((steps + 1, runs, 2), np.nan, dtype=dtype)
         losses = np.full((steps + 1, runs), np.nan, dtype=dtype)
         grads = np.full((steps, runs, 2), np.nan, dtype=dtype)
         rates = np.full((steps, runs, 2), np.nan, dtype=dtype)
-        paths[0], losses[0] = p.data, surface.value(p.data, 0)
+        with np.errstate(over="ignore"):  # a start far out may have a loss beyond float range: inf
+            paths[0], losses[0] = p.data, surface.value(p.data, 0)
     for t in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is detected below, by value
             g = surface.grad(p.data, t)
-        bad = ~np.isfinite(g).all(axis=1)
-        if bad.any():  # a gradient overflowed: freeze those runs before stepping
+        with np.errstate(invalid="ignore"):  # nan compares False; it is caught by isfinite
+            bad = ~(np.isfinite(g) & (np.abs(g.astype(np.float64)) < square_limit)).all(axis=1)
+        if bad.any():  # a gradient overflowed (or would, squared): freeze those runs before stepping
             newly = bad & alive
             diverged_at[newly] = t
             alive &= ~bad
@@ -212,6 +220,11 @@ class Tuned:
         return len(self.grid) > 1 and self.lr in (self.grid[0], self.grid[-1])
 
     @property
+    def all_diverged(self) -> bool:
+        """True when every lr tried diverged: then ``lr`` is only the smallest value tried."""
+        return not np.isfinite(self.final_losses).any()
+
+    @property
     def range_text(self) -> str:
         return _range_text(self.grid)
 
@@ -220,7 +233,9 @@ class Tuned:
         text = _rule(self.range_text, self.horizon)
         if self.widened:
             text += f"; the grid was widened by {self.widened} decade(s) because the best lr sat at its edge"
-        if self.at_edge:
+        if self.all_diverged:
+            text += f"; all diverged, so the smallest lr ({self.lr:.3g}) was taken: try smaller learning rates"
+        elif self.at_edge:
             text += "; the best lr is still at the edge of the grid, so a wider grid might do better"
         return text
 
@@ -342,7 +357,9 @@ def _race_caption(tunings: list[Tuned], grid_text: str, steps: int) -> str:
     for t in tunings:
         if t.widened:
             notes.append(f"{t.optimizer}'s best lr sat at the edge, so its grid was widened to {t.range_text}")
-        if t.at_edge:
+        if t.all_diverged:
+            notes.append(f"{t.optimizer}: all diverged, so the smallest lr ({t.lr:.3g}) is shown")
+        elif t.at_edge:
             notes.append(f"{t.optimizer}'s best lr ({t.lr:.3g}) is still at the edge of its grid")
     return caption + (" " + "; ".join(notes) + "." if notes else "")
 

@@ -23,6 +23,12 @@ The base class does everything else, identically for every optimizer:
   ``param.grad`` is never modified;
 * cache-sized chunking: large parameters are updated a block at a time, so the
   many small in-place passes of an update stay in cache (see ``chunk_bytes``);
+* precision: ``lr`` reaches ``update`` in the parameter's dtype (``np.float32(lr)``
+  for a float32 parameter, an array lr cast likewise), so every factor built from
+  it (``lr / (1 - beta1^t)``, ...) is computed the same way for a scalar lr and for
+  an array lr, and a sweep over many learning rates gives each run exactly the
+  numbers of a run on its own; an ``eps`` too small for the dtype (1e-8 rounds to 0
+  in float16) is refused instead of turning a zero gradient into 0/0;
 * ``state_dict``/``load_state_dict`` and ``save``/``load`` (``.npz``, no pickle).
 
 Scratch memory: each optimizer keeps ``(1 + n_scratch)`` scratch vectors of
@@ -34,6 +40,7 @@ scratch arrays allocated for that step.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -41,7 +48,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .._validation import check_known_keys
+from .._validation import check_known_keys, round_up
 from ..parameter import Parameter
 
 if TYPE_CHECKING:
@@ -142,7 +149,12 @@ class Optimizer:
         """Constraints between hyperparameters (override; e.g. nesterov needs momentum)."""
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
-        """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults."""
+        """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults.
+
+        Raises ``TypeError`` when ``params`` is not a Parameter or a list of them (as the
+        constructor and torch do), ``ValueError`` for a missing ``params``, an unknown or
+        invalid hyperparameter, or a Parameter already managed; nothing is added then.
+        """
         if "params" not in group:
             raise ValueError("a parameter group needs a 'params' entry")
         check_known_keys(f"{type(self).__name__} parameter group", group, ["params", *self.defaults])
@@ -181,13 +193,25 @@ class Optimizer:
     ) -> None:
         """Update ``param`` in place. ``grad`` already has maximize and L2 decay applied and
         must not be modified; ``state`` holds views of the state arrays (same shape as
-        ``param``), ``"step"`` and the scalar state; ``scratch`` holds ``n_scratch``
-        arrays of ``param``'s shape and dtype, free to overwrite."""
+        ``param``), ``"step"``, the scalar state, and ``"new_state"``: the names of the
+        entries created at this step, still as ``init_state`` made them (all of them at the
+        first step; a momentum buffer when momentum is switched on later). ``group["lr"]``
+        is in ``param``'s dtype. ``scratch`` holds ``n_scratch`` arrays of ``param``'s shape
+        and dtype, free to overwrite."""
         raise NotImplementedError
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write the element-wise multiplier of the most recent step into ``out``."""
         raise NotImplementedError
+
+    def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
+        """The smallest ``eps`` whose update stays free of nan in ``dtype``, and why.
+
+        Default: the dtype's smallest positive number. A smaller eps rounds to 0
+        (1e-8 does in float16), and then a coordinate whose gradient has been 0
+        divides 0 by sqrt(0) + 0. Override where eps enters differently (RAdam)."""
+        smallest = float(np.finfo(dtype).smallest_subnormal)
+        return smallest, f"it rounds to 0 in {dtype} (whose smallest positive number is {smallest:.3g})"
 
     # ---------------------------------------------------------------- stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -198,6 +222,39 @@ class Optimizer:
     def _label(self, p: Parameter) -> str:
         index = self._params().index(p)
         return f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
+
+    def _check_dtype_limits(self, p: Parameter, group: Group) -> None:
+        """Refuse an eps or lr that the parameter's dtype cannot hold, before anything changes."""
+        dtype = p.data.dtype
+        eps = group.get("eps")
+        if eps is not None:
+            key = (type(self), dtype)
+            if key not in _SMALLEST_EPS:
+                _SMALLEST_EPS[key] = self.smallest_eps(dtype)
+            smallest, why = _SMALLEST_EPS[key]
+            if eps < smallest:
+                instead = " (or float32 parameters)" if dtype.itemsize < 4 else ""
+                raise ValueError(
+                    f"{self._label(p)}: eps={eps:g} is too small for {dtype}: {why}, so a coordinate whose "
+                    f"gradient is 0 would become nan; use eps >= {round_up(smallest)}{instead}"
+                )
+        # lr enters the update in the parameter's dtype (see _lr_in_dtype): it must survive the cast
+        lr = group["lr"]
+        if isinstance(lr, np.ndarray):
+            if not lr.size:
+                return
+            high, positive = float(lr.max()), lr[lr > 0]
+            low = float(positive.min()) if positive.size else 0.0
+        else:
+            high = low = lr
+        largest, smallest = _range_of(dtype)
+        if high > largest:
+            raise ValueError(f"{self._label(p)}: lr={high:g} does not fit {dtype} (largest {largest:g})")
+        if 0 < low <= smallest / 2:  # rounds to 0 (exactly half rounds to even: 0)
+            raise ValueError(
+                f"{self._label(p)}: lr={low:g} rounds to 0 in {dtype}, so the step would do nothing; "
+                f"use lr >= {round_up(smallest)}"
+            )
 
     def _check_grad(self, p: Parameter) -> None:
         data, grad = p.data, p.grad
@@ -273,22 +330,26 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._check_grad(p)
+                    self._check_dtype_limits(p, checked[-1])
                     todo.append((checked[-1], p))
         for index, (group, hyper) in enumerate(zip(self.param_groups, checked, strict=True)):
             group.update(hyper)
             self._applied[index] = hyper
         for hyper, p in todo:
             state = self.state.get(p)
+            new_state: frozenset[str] = frozenset()
             if state is None:
                 state = {"step": 0, **self.init_state(p, hyper)}
                 self.state[p] = state
+                new_state = frozenset(state) - {"step"}
             elif any(name not in state for name in self.needed_state(hyper)):
                 # a setting changed between steps (momentum switched on, say)
-                fresh = self.init_state(p, hyper)
-                state.update({k: v for k, v in fresh.items() if k not in state})
+                fresh = {k: v for k, v in self.init_state(p, hyper).items() if k not in state}
+                state.update(fresh)
+                new_state = frozenset(fresh)
             state["step"] += 1
             self.begin_step(state, hyper)
-            self._apply(p, state, hyper)
+            self._apply(p, state, hyper, new_state)
 
     def _grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
         """g <- (-g if maximize) + weight_decay * theta, without touching ``param.grad``."""
@@ -313,15 +374,16 @@ class Optimizer:
             self._scratch[key] = [np.empty(size, dtype=dtype) for _ in range(1 + self.n_scratch)]
         return self._scratch[key]
 
-    def _apply(self, p: Parameter, state: State, group: Group) -> None:
+    def _apply(self, p: Parameter, state: State, group: Group, new_state: frozenset[str]) -> None:
         data, grad = p.data, p.grad
         assert grad is not None
+        group = _lr_in_dtype(group, data.dtype)
         arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
-        scalars = {k: v for k, v in state.items() if k not in arrays}
+        scalars = {**{k: v for k, v in state.items() if k not in arrays}, "new_state": new_state}
         if not data.flags.c_contiguous:
             scratch = [np.empty_like(data) for _ in range(1 + self.n_scratch)]
             g = self._grad_with_decay(data, grad, group, scratch[0])
-            self.update(data, g, state, group, scratch[1:])
+            self.update(data, g, {**state, **scalars}, group, scratch[1:])
             return
         flat_data = data.reshape(-1)
         flat_grad = grad.reshape(-1) if grad.flags.c_contiguous else np.ravel(grad)
@@ -365,7 +427,8 @@ class Optimizer:
         for index, group in enumerate(self.param_groups):
             if any(q is p for q in group["params"]):
                 if state is not None and state["step"] > 0:
-                    self.effective_lr_from_state(state, self._applied.get(index, group), out)
+                    applied = _lr_in_dtype(self._applied.get(index, group), out.dtype)
+                    self.effective_lr_from_state(state, applied, out)
                 return out
         raise ValueError(f"{p!r} is not managed by this optimizer")
 
@@ -422,7 +485,15 @@ class Optimizer:
             if not isinstance(saved, Mapping) or set(saved) != {"params", *self.defaults}:
                 raise ValueError(f"state_dict parameter group {gi} must have keys params, {', '.join(self.defaults)}")
             want = list(range(position, position + len(group["params"])))
-            if list(saved["params"]) != want:
+            indices = saved["params"]
+            if not isinstance(indices, (list, tuple)) or not all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in indices
+            ):
+                raise ValueError(
+                    f"state_dict parameter group {gi}: params must be a list of parameter indices "
+                    f"such as {want}, got {indices!r}"
+                )
+            if list(indices) != want:
                 raise ValueError(
                     f"state_dict parameter group {gi} refers to parameters {list(saved['params'])}, expected {want}"
                 )
@@ -535,11 +606,16 @@ class Optimizer:
         import json
         import zipfile
 
+        one_array = False
         try:
             # the file is opened here, so that it is closed even when NumPy cannot parse it
-            with open(os.fspath(path), "rb") as handle, np.load(handle, allow_pickle=False) as npz:
-                meta = json.loads(str(npz["__meta__"]))
-                arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
+            with open(os.fspath(path), "rb") as handle:
+                loaded = np.load(handle, allow_pickle=False)
+                one_array = not isinstance(loaded, np.lib.npyio.NpzFile)  # np.save's .npy: a bare array
+                if not one_array:
+                    with loaded as npz:
+                        meta = json.loads(str(npz["__meta__"]))
+                        arrays = {key: npz[key] for key in npz.files if key != "__meta__"}
         except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(
                 f"could not read optimizer state from {os.fspath(path)!r}: not an .npz file written by save() "
@@ -547,6 +623,11 @@ class Optimizer:
             ) from error
         except OSError as error:
             raise ValueError(f"could not read optimizer state from {os.fspath(path)!r}: {error}") from error
+        if one_array:
+            raise ValueError(
+                f"could not read optimizer state: {os.fspath(path)!r} holds one array (written by np.save), "
+                "not an .npz file written by save()"
+            )
         if not isinstance(meta, dict) or not isinstance(meta.get("state"), dict):
             raise ValueError(f"{os.fspath(path)!r} is not an rmsprop_edu optimizer file")
         try:
@@ -585,3 +666,23 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def _no_check(name: str, value: Any) -> Any:
     return value
+
+
+#: (optimizer class, dtype) -> smallest_eps(dtype), computed once
+_SMALLEST_EPS: dict[tuple[type, np.dtype], tuple[float, str]] = {}
+
+
+@functools.cache
+def _range_of(dtype: np.dtype) -> tuple[float, float]:
+    """The largest finite value of a floating dtype and its smallest positive one."""
+    info = np.finfo(dtype)
+    return float(info.max), float(info.smallest_subnormal)
+
+
+def _lr_in_dtype(group: Group, dtype: np.dtype) -> Group:
+    """``group`` with ``lr`` in ``dtype``: a scalar as a NumPy scalar of that dtype, an array cast
+    (no copy when it already is). Then ``lr / (1 - beta1^t)`` and the like are computed in the
+    parameter's precision, the same way for a scalar lr and for each element of an array lr."""
+    lr = group["lr"]
+    cast = lr.astype(dtype, copy=False) if isinstance(lr, np.ndarray) else dtype.type(lr)
+    return {**group, "lr": cast}

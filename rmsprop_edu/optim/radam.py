@@ -64,6 +64,16 @@ class RAdam(Optimizer):
     squares_gradient = True
     nonnegative_state = ("exp_avg_sq",)
 
+    def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
+        # sqrt(1 - beta2^t) / (sqrt(v) + eps) is formed before it meets m: where the gradient
+        # has been 0 that is 1/eps times 0, so 1/eps must be finite (in float16, eps >= 1.532e-5)
+        one = dtype.type(1)
+        with np.errstate(over="ignore", divide="ignore"):
+            eps = one / np.finfo(dtype).max
+            while not np.isfinite(one / eps):
+                eps = np.nextafter(eps, one)
+        return float(eps), f"1/eps overflows {dtype} (largest {float(np.finfo(dtype).max):.3g})"
+
     @staticmethod
     def rectification(beta2: float, t: int) -> float | None:
         """r_t, or None while rho_t <= 5 (the warm-up steps)."""

@@ -16,7 +16,7 @@ class SGD(Optimizer):
         g <- -g                      if maximize
         g <- g + weight_decay*theta  (L2 penalty)
         if momentum > 0:
-            b <- g                                  at the first step
+            b <- g                                  when b is new (first step with momentum on)
             b <- momentum*b + (1 - dampening)*g     afterwards
             d <- g + momentum*b   if nesterov else  b
         else:
@@ -25,6 +25,9 @@ class SGD(Optimizer):
 
     Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
     (Sutskever et al. 2013 put it inside; the two agree while lr is constant).
+    As in torch, the buffer starts as the first gradient it sees, undamped, also when
+    momentum is switched on after some plain steps; switched off, it is kept, and
+    resumes if momentum comes back.
 
     Effective learning rate: ``lr`` everywhere (the multiplier applied to ``d``).
 
@@ -78,8 +81,8 @@ class SGD(Optimizer):
             param -= scratch[0]  # theta <- theta - lr*g
             return
         b, d = state["momentum_buffer"], scratch[0]
-        if state["step"] == 1:
-            b[...] = grad  # b <- g
+        if "momentum_buffer" in state["new_state"]:
+            b[...] = grad  # b <- g (torch: buf = clone(g))
         else:
             b *= mu
             np.multiply(grad, 1.0 - group["dampening"], out=d)
