@@ -92,7 +92,8 @@ def _legend_below(ax: Axes, fontsize: float = 9, drop: float = 0.55, **kwargs: A
 
     fig: Any = ax.figure
     labels = [text for text in ax.get_legend_handles_labels()[1] if not text.startswith("_")]
-    kwargs.setdefault("ncol", _legend_columns(labels, fig.get_figwidth() * 0.95, fontsize))
+    if kwargs.get("ncol") is None:
+        kwargs["ncol"] = _legend_columns(labels, fig.get_figwidth() * 0.95, fontsize)
     anchor = offset_copy(ax.transAxes, fig=fig, y=-drop, units="inches")
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor, fontsize=fontsize, **kwargs)
 
@@ -748,6 +749,7 @@ def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "ef
     for axis, size in ((ax.yaxis, values.shape[0]), (ax.xaxis, values.shape[1])):
         axis.set_major_locator(MaxNLocator(integer=True, nbins=min(size, 9), min_n_ticks=1))
     ax.set(xlabel="output unit (column)", ylabel="input unit (row)")
+    ax.grid(False)  # grid lines (axes.grid in a style) would cut through the cells
     ax.set_title(title, fontsize=10)
     return ax
 
