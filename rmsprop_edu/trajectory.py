@@ -77,16 +77,23 @@ def run_trajectory(
             f"start must be one point (x, y), got an array of shape {np.asarray(start).shape}; use sweep() for many"
         )
     result = sweep(surface, optimizer_cls, steps, starts=None if start is None else [start], **hyperparameters)
+    return _run_of(result, 0, surface, optimizer_cls, hyperparameters)
+
+
+def _run_of(
+    result: SweepResult, index: int, surface: Surface, optimizer_cls: type[Optimizer], hyperparameters: dict[str, Any]
+) -> Trajectory:
+    """Run ``index`` of a sweep that kept its paths, as a :class:`Trajectory`."""
     assert result.paths is not None and result.losses is not None
-    diverged = result.diverged_at[0]
+    diverged = result.diverged_at[index]
     return Trajectory(
         optimizer=optimizer_cls.__name__,
         hyperparameters=dict(hyperparameters),
         surface=surface.name,
-        points=result.paths[:, 0],
-        losses=result.losses[:, 0],
-        grads=result.grads[:, 0],
-        effective_lr=result.effective_lr[:, 0],
+        points=result.paths[:, index],
+        losses=result.losses[:, index],
+        grads=result.grads[:, index],
+        effective_lr=result.effective_lr[:, index],
         diverged_at=None if diverged < 0 else int(diverged),
     )
 
@@ -212,6 +219,8 @@ class Tuned:
     horizon: int
     #: decades added to the grid because the best lr sat at its edge.
     widened: int = 0
+    #: the chosen lr's run, taken from the tuning sweep (the very numbers run_trajectory gives).
+    trajectory: Trajectory | None = field(default=None, repr=False)
 
     @property
     def at_edge(self) -> bool:
@@ -308,9 +317,12 @@ def tune_lr(
     grid_array = _as_grid(grid)
     check_int("widen", widen, 0)
 
+    sweeps: list[SweepResult] = []
+
     def run(lrs: np.ndarray) -> np.ndarray:
-        result = sweep(surface, optimizer_cls, steps, lrs=lrs, starts=start, keep_paths=False, **hyperparameters)
-        return result.final_losses
+        # paths are kept, so that the chosen run need not be run again (fair_race draws it)
+        sweeps.append(sweep(surface, optimizer_cls, steps, lrs=lrs, starts=start, **hyperparameters))
+        return sweeps[-1].final_losses
 
     initial = float(np.max(surface.value(np.asarray(surface.start if start is None else start, dtype=float), 0)))
     losses = run(grid_array)
@@ -326,7 +338,11 @@ def tune_lr(
         losses = np.concatenate([losses, extra_losses] if upward else [extra_losses, losses])
         widened += 1
     best = _choose(losses, initial)
-    return Tuned(optimizer_cls.__name__, float(grid_array[best]), grid_array, losses, steps, widened)
+    chosen = float(grid_array[best])
+    result = next(r for r in sweeps if chosen in r.lrs)
+    index = int(np.flatnonzero(result.lrs == chosen)[0])
+    trajectory = _run_of(result, index, surface, optimizer_cls, {"lr": chosen, **hyperparameters})
+    return Tuned(optimizer_cls.__name__, chosen, grid_array, losses, steps, widened, trajectory)
 
 
 def fair_race(
@@ -342,7 +358,8 @@ def fair_race(
     tunings = []
     for optimizer_cls, hyper in contenders:
         tuned = tune_lr(surface, optimizer_cls, steps, grid=grid, start=start, **hyper)
-        trajectories.append(run_trajectory(surface, optimizer_cls, steps, start=start, lr=tuned.lr, **hyper))
+        assert tuned.trajectory is not None
+        trajectories.append(tuned.trajectory)
         if hyper:  # name the variant: two SGDs in one race must be told apart in the caption
             tuned.optimizer += "(" + ", ".join(f"{k}={v}" for k, v in hyper.items()) + ")"
         tunings.append(tuned)

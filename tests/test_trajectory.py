@@ -170,3 +170,17 @@ def test_bad_arguments():
         sweep(booth, SGD, 5, lrs=[1e-3, 1e-2, 1e-1], starts=[[0, 0], [1, 1]])
     with pytest.raises(ValueError, match="either as lr= or as lrs="):
         sweep(booth, SGD, 5, lrs=[1e-3], lr=0.1)
+
+
+def test_fair_race_draws_the_very_run_that_run_trajectory_gives():
+    # the race reuses the tuning sweep's path of the chosen lr instead of running it again
+    rosenbrock = surfaces.get("rosenbrock")
+    contenders = [(SGD, {"momentum": 0.9}), (RMSProp, {}), (Adam, {})]
+    trajectories, _ = fair_race(rosenbrock, contenders, steps=200)
+    for (cls, hyper), tr in zip(contenders, trajectories, strict=True):
+        lr = tr.hyperparameters["lr"]
+        alone = run_trajectory(rosenbrock, cls, 200, lr=lr, **hyper)
+        assert tr.label == alone.label
+        for field_name in ("points", "losses", "grads", "effective_lr"):
+            np.testing.assert_array_equal(getattr(tr, field_name), getattr(alone, field_name))
+        assert tr.diverged_at == alone.diverged_at
