@@ -87,7 +87,7 @@ def jupyterlab(tmp_path):
             server.kill()
 
 
-def test_notebook_01_runs_in_jupyterlab_and_its_slider_redraws_the_figure(jupyterlab):
+def test_notebook_01_runs_in_jupyterlab_and_its_slider_redraws_the_figure(jupyterlab, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     base, token = jupyterlab
     errors: list[str] = []
@@ -109,13 +109,23 @@ def test_notebook_01_runs_in_jupyterlab_and_its_slider_redraws_the_figure(jupyte
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=120_000)
         page.wait_for_selector(".jp-Notebook", timeout=120_000)
+        # JupyterLab may ask which kernel to start (it does when it has no saved preference)
+        choose = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+        try:
+            choose.click(timeout=15_000)
+        except sync_api.TimeoutError:
+            pass
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
 
         # the explorer: its controls and the image they redraw
         image = page.locator(".jp-OutputArea .widget-image").first
-        image.wait_for(state="visible", timeout=180_000)
+        try:
+            image.wait_for(state="visible", timeout=180_000)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "no_explorer.png"), full_page=True)
+            raise
         image.scroll_into_view_if_needed()
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
         before = image.screenshot()
