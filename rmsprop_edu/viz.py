@@ -625,7 +625,8 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
     """Gradient descent and heavy-ball momentum on f = (x^2 + condition*y^2)/2: measured
     contraction rate per step against lr, beside the theory (GD: max |1 - lr*lambda|,
     stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration).
-    Runs that left the box |x| < 1e6 within ``steps`` steps are marked by crosses at 1.42."""
+    Runs that left the box |x| < 1e6 within ``steps`` steps are marked by crosses at 1.42.
+    Dashed lines mark both edges; the title compares the two methods' best rates (theory)."""
     from .optim import SGD
     from .surfaces import quadratic
     from .trajectory import sweep
@@ -648,26 +649,28 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
         return max(max(abs(np.linalg.eigvals(np.array([[1 + mu - lr * lam, -mu], [1.0, 0.0]])))) for lam in lams)
 
     gd_theory = np.max(np.abs(1 - np.outer(lrs, lams)), axis=1)
+    momentum_theory = np.array([momentum_radius(lr, momentum) for lr in lrs])
     gd_measured, momentum_measured = measured(0.0), measured(momentum)
     ax.semilogx(lrs, gd_theory, "-", color="C0", label="GD theory: max |1 - lr*lambda|")
     ax.semilogx(lrs, gd_measured, "o", color="C0", ms=4, label=f"GD measured ({steps} steps)")
-    ax.semilogx(
-        lrs,
-        [momentum_radius(lr, momentum) for lr in lrs],
-        "-",
-        color="C3",
-        label=f"momentum {momentum} theory: spectral radius",
-    )
+    ax.semilogx(lrs, momentum_theory, "-", color="C3", label=f"momentum {momentum} theory: spectral radius")
     ax.semilogx(lrs, momentum_measured, "s", color="C3", ms=4, label=f"momentum {momentum} measured")
     for name, values, colour in (("GD", gd_measured, "C0"), (f"momentum {momentum}", momentum_measured, "C3")):
         gone = np.isnan(values)  # diverged: no rate to measure, so a cross above the axis' top value
         if gone.any():
             ax.semilogx(lrs[gone], np.full(gone.sum(), 1.42), "x", color=colour, ms=6, label=f"{name}: diverged")
     ax.axvline(2 / lams.max(), color="k", ls="--", label=f"stability edge lr = 2/lambda_max = {2 / lams.max():g}")
+    momentum_edge = 2 * (1 + momentum) / lams.max()  # heavy ball is stable while lr*lambda_max < 2(1 + mu)
+    ax.axvline(momentum_edge, color="C3", ls="--", label=f"momentum edge lr = 2(1+mu)/lambda_max = {momentum_edge:.3g}")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xlabel="learning rate", ylabel="contraction per step (|error| ratio)", ylim=(0, 1.5))
+    gd_best = (condition - 1) / (condition + 1)  # at lr = 2/(1 + condition)
+    momentum_best = float(momentum_theory.min())
+    flat = "flat " if math.isclose(momentum_best, math.sqrt(momentum), rel_tol=1e-3) else "best "
     ax.set_title(
-        f"f = (x^2 + {condition:g} y^2)/2: measured rates on the theory curves (below 1 converges, above 1 diverges)",
+        f"f = (x^2 + {condition:g} y^2)/2: GD's best rate {gd_best:.2f} "
+        f"{'beats' if gd_best < momentum_best else 'loses to'} momentum {momentum:g}'s {flat}{momentum_best:.2f}\n"
+        "lines: theory; dots: measured; below 1 converges, above 1 diverges",
         fontsize=11,
     )
     ax.legend(fontsize=9, loc="lower left")  # the lower left is empty: every rate there is near 1
@@ -701,6 +704,10 @@ def plot_lr_bands(
     A recorder with no records yet (a run shorter than its ``every``) has nothing to
     draw: the axes then carry a note saying so, rather than an error.
     """
+    if legend is not None:
+        from ._validation import check_choice
+
+        check_choice("legend", legend, ("outside", "inside"))
     ax = _axes(ax)
     steps = np.asarray(steps)
     ax.set(xlabel="training step", ylabel="effective learning rate")
@@ -790,8 +797,23 @@ def network_lr_figure(
     shapes = {n: p.data.shape for n, p in getattr(recorder, "named", [])}
     cols = max(1, min(3, len(stats)))
     rows = max(1, math.ceil(len(stats) / cols))
-    fig = plt.figure(figsize=(13.5, 1.6 + 2.4 * rows), layout="constrained")
-    grid = fig.add_gridspec(rows, cols + has_map, width_ratios=[1.0] * cols + [1.6] * has_map)
+    # margins set by hand, in inches (a layout engine would measure every tick label
+    # of every panel several times over, which makes this figure several times slower)
+    wrapped = textwrap.fill(title, 110) if title else ""
+    width, height = 13.5, 1.7 + 2.4 * rows + 0.2 * wrapped.count("\n")
+    top = 0.15 + (0.3 + 0.2 * wrapped.count("\n") if title else 0) + (0.5 if has_map else 0.3)
+    fig = plt.figure(figsize=(width, height))
+    grid = fig.add_gridspec(
+        rows,
+        cols + has_map,
+        width_ratios=[1.0] * cols + [1.6] * has_map,
+        left=0.75 / width,
+        right=1 - (1.0 if has_map else 0.2) / width,  # room for the colour bar's ticks and label
+        bottom=0.95 / height,
+        top=1 - top / height,
+        wspace=0.3,
+        hspace=0.45,
+    )
     # one y range for every panel, set by hand: shared axes (sharey) make matplotlib lay out
     # every sibling's log ticks for every panel, many times slower to draw
     levels = list(recorder.percentiles)
@@ -807,8 +829,10 @@ def network_lr_figure(
         shape = "x".join(str(k) for k in shapes.get(tensor, ()))
         ax.set_title(f"{tensor} ({shape})" if shape else tensor, fontsize=10, color=f"C{i % 10}")
         bottom = i + cols >= len(stats)  # no panel below this one: it carries the step axis
-        ax.set(xlabel="training step" if bottom else "", ylabel="effective lr" if i % cols == 0 else "")
-        ax.tick_params(labelsize=8)
+        first = i % cols == 0  # the first of its row: it carries the rate axis
+        ax.set(xlabel="training step" if bottom else "", ylabel="effective lr" if first else "")
+        # every panel has the same ranges, so tick labels on the outer panels are enough
+        ax.tick_params(labelsize=8, labelbottom=bottom, labelleft=first or limits is None)
         if limits is not None and ax.get_yscale() == "log":
             ax.set_ylim(*limits)
             ax.yaxis.set_minor_locator(NullLocator())  # decades are enough here, and draw much faster
@@ -818,7 +842,7 @@ def network_lr_figure(
     ]
     if ceiling is not None:
         handles.append(Line2D([], [], color="k", ls=":", lw=1, label=f"ceiling lr/eps = {ceiling:.0e} (gradient ~ 0)"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
     if shown is not None:
         plot_lr_heatmap(
             snapshots[shown][-1],
@@ -827,7 +851,7 @@ def network_lr_figure(
             "(bright rows and columns: weights whose gradient is ~0)",
         )
     if title:
-        fig.suptitle(textwrap.fill(title, 110), fontsize=11)
+        fig.suptitle(wrapped, fontsize=11, y=1 - 0.1 / height, va="top")
     return fig
 
 
