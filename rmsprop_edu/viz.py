@@ -176,7 +176,7 @@ def plot_losses(
             transform=blended_transform_factory(ax.transAxes, ax.transData),
             ha="right",
             va="top",
-            fontsize=8,
+            fontsize=10,
             color="0.25",
         )
     ax.set(xlabel="step", ylabel="f - f_min" if f_min else "f")
@@ -293,7 +293,7 @@ def plot_surface_3d(
             first, last = np.flatnonzero(inside)[[0, -1]]
             for k, marker, size in ((first, "o", 36), (last, "X", 64)):
                 ax3d.scatter(px[k], py[k], pz[k], marker=marker, color=colour, s=size, edgecolor="black", zorder=10)
-    ax.set(xlabel="x", ylabel="y", zlabel="log10(f - f_min)" if surface.log_levels else "f")
+    ax.set(xlabel="x", ylabel="y", zlabel="log10(f - f_min + 1e-3)" if surface.log_levels else "f")
     for axis in (ax3d.xaxis, ax3d.yaxis, ax3d.zaxis):
         axis.set_major_locator(MaxNLocator(5))
     ax.tick_params(labelsize=8)
