@@ -203,6 +203,15 @@ _OBJECTS = [
 ]
 _ENDINGS = [".", ".", ".", " again.", " slowly.", " at last.", " in the dark.", " with care."]
 
+#: the word grammar of :func:`char_corpus`: a line is subject, verb, object and ending, each drawn
+#: uniformly from these lists (so a lesson can check whether sampled text follows the grammar).
+CORPUS_GRAMMAR: dict[str, tuple[str, ...]] = {
+    "subjects": tuple(_SUBJECTS),
+    "verbs": tuple(_VERBS),
+    "objects": tuple(_OBJECTS),
+    "endings": tuple(_ENDINGS),
+}
+
 
 def char_corpus(sentences: int = 400, rng: Rng = 0) -> str:
     """A small English-like corpus made from a word grammar (subject verb object ending),
@@ -242,6 +251,7 @@ def minibatches(
 
 
 __all__ = [
+    "CORPUS_GRAMMAR",
     "REBER_SYMBOLS",
     "adding_problem",
     "char_corpus",
