@@ -5,19 +5,12 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
 
 from rmsprop_edu import run_trajectory, surfaces, sweep, viz
 from rmsprop_edu.optim import SGD, Adagrad, RMSProp
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
@@ -13,12 +12,6 @@ from PIL import Image
 from rmsprop_edu import EffectiveLRRecorder, data, fit, nn, viz
 from rmsprop_edu.cli import main
 from rmsprop_edu.optim import RMSProp
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def _not_blank(path) -> bool:

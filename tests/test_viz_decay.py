@@ -8,18 +8,11 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from rmsprop_edu import Parameter, viz
 from rmsprop_edu.optim import RMSProp
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.mark.parametrize("gradient", [0, 0.0, -0.0])

@@ -21,12 +21,6 @@ from rmsprop_edu.optim import SGD, Adam, RMSProp
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def bowl_runs():
     """On the quadratic RMSProp's loss falls below 1e-16 within 300 steps; SGD's does not."""
