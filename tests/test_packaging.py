@@ -63,6 +63,9 @@ def test_every_readme_python_block_runs_and_the_quoted_results_hold(tmp_path, mo
         if "tr" in namespace:  # the shapes the README quotes in its comments
             tr = namespace["tr"]
             assert tr.points.shape == (501, 2) and tr.losses.shape == (501,) and tr.effective_lr.shape == (500, 2)
+        if "explorer" in namespace:  # the controls the README lists in its explorer example
+            quoted = ["beta1", "beta2", "eps", "lr", "optimizers", "rho", "steps", "surface", "x0", "y0"]
+            assert sorted(namespace["explorer"].values) == quoted
     out = capsys.readouterr().out
     assert "[NOT YET] rmsprop: eps is inside the square root" in out
     assert "First difference at step 1, theta[1]: yours -0.9899332586, expected -0.9837138055." in out
