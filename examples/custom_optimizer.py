@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from rmsprop_edu import Parameter
-from rmsprop_edu._validation import check_betas, check_bool, check_lr, check_nonnegative
 from rmsprop_edu.optim import Optimizer
+from rmsprop_edu.optim.checks import check_betas, check_bool, check_lr, check_nonnegative
 
 
 class Lion(Optimizer):

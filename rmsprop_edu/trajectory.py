@@ -163,7 +163,7 @@ def sweep(
     # The optimizer refuses a whole step if any gradient entry overflows when squared
     # (|g| >= sqrt(max) ~ 1.8e19 in float32, inside the box |x| < 1e6 on Rosenbrock): that
     # run is frozen as diverged instead, the same rule as for an overflowed gradient.
-    # The limit and the comparison are in float64, exactly as Optimizer._check_grad makes them.
+    # The limit and the comparison are in float64, exactly as optim.checks.check_gradient makes them.
     square_limit = float(np.sqrt(float(np.finfo(dtype).max))) if optimizer_cls.squares_gradient else np.inf
     if keep:
         paths = np.full((steps + 1, runs, 2), np.nan, dtype=dtype)
