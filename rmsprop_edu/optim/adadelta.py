@@ -55,24 +55,26 @@ class Adadelta(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        """theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
         rho, eps = group["rho"], group["eps"]
-        v, u, r, t = state["square_avg"], state["acc_delta"], state["delta_ratio"], scratch[0]
+        v, u, ratio = state["square_avg"], state["acc_delta"], state["delta_ratio"]
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        new_sq *= 1.0 - rho
         v *= rho
-        np.multiply(grad, grad, out=t)
-        t *= 1.0 - rho
-        v += t  # v <- rho*v + (1-rho)*g^2
-        np.add(u, eps, out=r)
-        np.sqrt(r, out=r)
-        np.add(v, eps, out=t)
-        np.sqrt(t, out=t)
-        r /= t  # r <- sqrt(u + eps) / sqrt(v + eps)
-        np.multiply(r, grad, out=t)  # dx <- r*g
+        v += new_sq  # v <- rho*v + (1-rho)*g^2
+        np.add(u, eps, out=ratio)
+        np.sqrt(ratio, out=ratio)
+        rms_g = np.add(v, eps, out=scratch[0])
+        np.sqrt(rms_g, out=rms_g)
+        ratio /= rms_g  # r <- sqrt(u + eps) / sqrt(v + eps)
+        dx = np.multiply(ratio, grad, out=scratch[0])  # dx <- r*g
+        new_dx_sq = np.multiply(dx, dx, out=scratch[1])
+        new_dx_sq *= 1.0 - rho
         u *= rho
-        dx_squared = np.multiply(t, t, out=scratch[1])
-        dx_squared *= 1.0 - rho
-        u += dx_squared  # u <- rho*u + (1-rho)*dx^2
-        t *= group["lr"]
-        param -= t  # theta <- theta - lr*dx
+        u += new_dx_sq  # u <- rho*u + (1-rho)*dx^2
+        dx *= group["lr"]
+        param -= dx  # theta <- theta - lr*dx
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         np.multiply(state["delta_ratio"], group["lr"], out=out)  # lr * r

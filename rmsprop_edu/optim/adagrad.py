@@ -68,14 +68,20 @@ class Adagrad(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        big_g, d = state["sum"], scratch[0]
-        np.multiply(grad, grad, out=d)
-        big_g += d  # G <- G + g^2
-        np.sqrt(big_g, out=d)
-        d += group["eps"]  # d <- sqrt(G) + eps
-        np.divide(grad, d, out=d)
-        d *= self._lr_t(state, group)
-        param -= d  # theta <- theta - lr_t * g/d
+        """theta <- theta - lr_t * g / (sqrt(G) + eps), with G <- G + g^2 (the sum never forgets).
+
+        The same step in plain NumPy, allocating freely: ``adagrad_step`` in
+        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        """
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        big_g = state["sum"]
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        big_g += new_sq  # G <- G + g^2
+        denom = np.sqrt(big_g, out=scratch[0])
+        denom += group["eps"]  # denom <- sqrt(G) + eps
+        step = np.divide(grad, denom, out=scratch[0])
+        step *= self._lr_t(state, group)
+        param -= step  # theta <- theta - lr_t * g/denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         np.sqrt(state["sum"], out=out)

@@ -21,15 +21,15 @@ class Adam(Optimizer):
         v <- beta2*v + (1 - beta2)*g^2       exp_avg_sq (RMSProp's average)
         v_max <- max(v_max, v)               only if amsgrad; then v_max replaces v below
         m_hat <- m / (1 - beta1^t)           bias corrections
-        d <- sqrt(v) / sqrt(1 - beta2^t) + eps      = sqrt(v_hat) + eps, eps OUTSIDE the root
-        theta <- theta - lr * m_hat / d
+        denom <- sqrt(v)/sqrt(1 - beta2^t) + eps   = sqrt(v_hat) + eps, eps OUTSIDE the root
+        theta <- theta - lr * m_hat / denom
 
     Three pieces: momentum (``m``), RMSProp's per-coordinate scaling (``v``), and
     bias correction (both averages start at 0, so early averages are too small by
     the factors 1 - beta^t). With beta1 = 0 it *is* RMSProp(rho=beta2,
     bias_correction=True).
 
-    Effective learning rate: ``lr / d = lr / (sqrt(v_hat) + eps)``, the multiplier
+    Effective learning rate: ``lr / denom = lr / (sqrt(v_hat) + eps)``, the multiplier
     applied to the direction ``m_hat``.
 
     Args:
@@ -69,21 +69,27 @@ class Adam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        beta1, beta2 = group["betas"]
-        m, v, d = state["exp_avg"], state["exp_avg_sq"], scratch[0]
+        """theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), from the two running averages.
+
+        The same step in plain NumPy, allocating freely: ``adam_step`` in
+        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        """
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        (beta1, beta2), t = group["betas"], state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
-        np.multiply(grad, 1.0 - beta1, out=d)
-        m += d  # m <- beta1*m + (1-beta1)*g
+        m += new_g  # m <- beta1*m + (1-beta1)*g
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        new_sq *= 1.0 - beta2
         v *= beta2
-        np.multiply(grad, grad, out=d)
-        d *= 1.0 - beta2
-        v += d  # v <- beta2*v + (1-beta2)*g^2
+        v += new_sq  # v <- beta2*v + (1-beta2)*g^2
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)
-        self._denominator(state, group, out=d)  # d <- sqrt(v_hat) + eps
-        np.divide(m, d, out=d)
-        d *= group["lr"] / (1.0 - beta1 ** state["step"])
-        param -= d  # theta <- theta - lr * m_hat / d
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v)/sqrt(1-beta2^t) + eps
+        step = np.divide(m, denom, out=scratch[0])
+        step *= group["lr"] / (1.0 - beta1**t)  # lr * m_hat / denom, m_hat = m/(1-beta1^t)
+        param -= step  # theta <- theta - lr * m_hat / denom
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
@@ -121,5 +127,7 @@ class AdamW(Adam):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        """theta <- theta*(1 - lr*wd), then Adam's step with the raw gradient (``adamw_step``
+        in :mod:`rmsprop_edu.exercises.solutions`). The base class adds no L2 term here."""
         param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
         super().update(param, grad, state, group, scratch)

@@ -47,18 +47,20 @@ class Adamax(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        beta1, beta2 = group["betas"]
-        m, u, d = state["exp_avg"], state["exp_inf"], scratch[0]
+        """theta <- theta - lr/(1-beta1^t) * m/u, with u the decaying maximum of |g|."""
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        (beta1, beta2), t = group["betas"], state["step"]
+        m, u = state["exp_avg"], state["exp_inf"]
+        new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
-        np.multiply(grad, 1.0 - beta1, out=d)
-        m += d  # m <- beta1*m + (1-beta1)*g
+        m += new_g  # m <- beta1*m + (1-beta1)*g
+        abs_g = np.abs(grad, out=scratch[0])
+        abs_g += group["eps"]
         u *= beta2
-        np.abs(grad, out=d)
-        d += group["eps"]
-        np.maximum(u, d, out=u)  # u <- max(beta2*u, |g| + eps)
-        np.divide(m, u, out=d)
-        d *= group["lr"] / (1.0 - beta1 ** state["step"])
-        param -= d  # theta <- theta - lr/(1-beta1^t) * m/u
+        np.maximum(u, abs_g, out=u)  # u <- max(beta2*u, |g| + eps)
+        step = np.divide(m, u, out=scratch[0])
+        step *= group["lr"] / (1.0 - beta1**t)
+        param -= step  # theta <- theta - lr/(1-beta1^t) * m/u
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         np.divide(group["lr"], state["exp_inf"], out=out)  # lr / u

@@ -22,14 +22,14 @@ class NAdam(Optimizer):
         P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1
         m <- beta1*m + (1 - beta1)*g
         v <- beta2*v + (1 - beta2)*g^2
-        d <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root
-        theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/d
-                       - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/d
+        denom <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root
+        theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/denom
+                       - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom
 
     The two terms are the Nesterov look-ahead: the current gradient plus the
     momentum that the *next* step will apply.
 
-    Effective learning rate: ``lr / d``, the multiplier applied to the
+    Effective learning rate: ``lr / denom``, the multiplier applied to the
     look-ahead direction ``(1 - mu_t)/(1 - P_t)*g + mu_{t+1}/(1 - P_t*mu_{t+1})*m``.
 
     Args:
@@ -86,34 +86,38 @@ class NAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        """Adam's averages, then a step mixing the new gradient (weight 1-mu_t) and the momentum
+        one step ahead (weight mu_{t+1}): Nesterov's look-ahead inside Adam."""
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2, unless
+        # decoupled_weight_decay: then theta <- theta*(1 - lr*wd) here, as AdamW), mu_product P_t.
         if group["decoupled_weight_decay"]:
-            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd), as AdamW
+            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
         beta1, beta2 = group["betas"]
         lr, t, product = group["lr"], state["step"], state["mu_product"]
         mu, mu_next = self._mu(group, t), self._mu(group, t + 1)
-        m, v, d, tmp = state["exp_avg"], state["exp_avg_sq"], scratch[0], scratch[1]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
-        np.multiply(grad, 1.0 - beta1, out=d)
-        m += d  # m <- beta1*m + (1-beta1)*g
+        m += new_g  # m <- beta1*m + (1-beta1)*g
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        new_sq *= 1.0 - beta2
         v *= beta2
-        np.multiply(grad, grad, out=d)
-        d *= 1.0 - beta2
-        v += d  # v <- beta2*v + (1-beta2)*g^2
-        self._denominator(state, group, out=d)  # d <- sqrt(v_hat) + eps
-        np.divide(grad, d, out=tmp)
-        tmp *= lr * (1.0 - mu) / (1.0 - product)
-        param -= tmp  # theta <- theta - lr*(1-mu_t)/(1-P_t) * g/d
-        np.divide(m, d, out=tmp)
-        tmp *= lr * mu_next / (1.0 - product * mu_next)
-        param -= tmp  # theta <- theta - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/d
+        v += new_sq  # v <- beta2*v + (1-beta2)*g^2
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v_hat) + eps
+        step = np.divide(grad, denom, out=scratch[1])
+        step *= lr * (1.0 - mu) / (1.0 - product)
+        param -= step  # theta <- theta - lr*(1-mu_t)/(1-P_t) * g/denom
+        step = np.divide(m, denom, out=scratch[1])
+        step *= lr * mu_next / (1.0 - product * mu_next)
+        param -= step  # theta <- theta - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/denom
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
         np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
         np.sqrt(out, out=out)
-        out += group["eps"]  # d <- sqrt(v / (1 - beta2^t)) + eps
+        out += group["eps"]  # denom <- sqrt(v / (1 - beta2^t)) + eps
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         self._denominator(state, group, out=out)
-        np.divide(group["lr"], out, out=out)  # lr / d
+        np.divide(group["lr"], out, out=out)  # lr / denom

@@ -23,12 +23,12 @@ class RAdam(Optimizer):
         rho_t <- rho_inf - 2*t*beta2^t / (1 - beta2^t)       length of the approximated SMA
         if rho_t > 5:                                         v's variance is tractable
             r_t <- sqrt((rho_t - 4)(rho_t - 2)rho_inf / ((rho_inf - 4)(rho_inf - 2)rho_t))
-            d <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction
-            theta <- theta - lr * r_t * m_hat / d
+            denom <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction
+            theta <- theta - lr * r_t * m_hat / denom
         else:                                                 warm-up: plain momentum SGD
             theta <- theta - lr * m_hat
 
-    Effective learning rate: ``lr * r_t / d`` once rectified, ``lr`` during the
+    Effective learning rate: ``lr * r_t / denom`` once rectified, ``lr`` during the
     first steps (with the default beta2, the first 5).
 
     Args:
@@ -86,27 +86,30 @@ class RAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
+        """Adam's step scaled by r_t once rho_t > 5; plain momentum (lr*m_hat) before that."""
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2, unless
+        # decoupled_weight_decay: then theta <- theta*(1 - lr*wd) here, as AdamW).
         if group["decoupled_weight_decay"]:
-            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd), as AdamW
-        beta1, beta2 = group["betas"]
-        m, v, d = state["exp_avg"], state["exp_avg_sq"], scratch[0]
+            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
+        (beta1, beta2), t = group["betas"], state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
-        np.multiply(grad, 1.0 - beta1, out=d)
-        m += d  # m <- beta1*m + (1-beta1)*g
+        m += new_g  # m <- beta1*m + (1-beta1)*g
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        new_sq *= 1.0 - beta2
         v *= beta2
-        np.multiply(grad, grad, out=d)
-        d *= 1.0 - beta2
-        v += d  # v <- beta2*v + (1-beta2)*g^2
-        step_size = group["lr"] / (1.0 - beta1 ** state["step"])  # lr / (1 - beta1^t)
-        r_t = self.rectification(beta2, state["step"])
-        if r_t is None:
-            np.multiply(m, step_size, out=d)
-            param -= d  # theta <- theta - lr*m_hat
+        v += new_sq  # v <- beta2*v + (1-beta2)*g^2
+        step_size = group["lr"] / (1.0 - beta1**t)  # lr / (1 - beta1^t)
+        r_t = self.rectification(beta2, t)
+        if r_t is None:  # warm-up
+            step = np.multiply(m, step_size, out=scratch[0])
+            param -= step  # theta <- theta - lr*m_hat
             return
-        self._inverse_denominator(state, group, out=d)  # d <- sqrt(1 - beta2^t) / (sqrt(v) + eps)
-        d *= m
-        d *= step_size * r_t
-        param -= d  # theta <- theta - lr*r_t*m_hat/d
+        step = self._inverse_denominator(state, group, out=scratch[0])  # 1/denom = sqrt(1-beta2^t)/(sqrt(v)+eps)
+        step *= m
+        step *= step_size * r_t
+        param -= step  # theta <- theta - lr*r_t*m_hat/denom
 
     @staticmethod
     def _inverse_denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
@@ -121,4 +124,4 @@ class RAdam(Optimizer):
             out[...] = group["lr"]
             return
         self._inverse_denominator(state, group, out=out)
-        out *= group["lr"] * r_t  # lr * r_t / d
+        out *= group["lr"] * r_t  # lr * r_t / denom

@@ -17,22 +17,22 @@ class RMSProp(Optimizer):
 
     Algorithm (one step, element-wise; ``g`` is the gradient, ``t`` the step count)::
 
-        g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty)
+        g <- -g                              if maximize      (done by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class)
         v <- rho*v + (1 - rho)*g^2           square_avg, starts at initial_square_avg
         gbar <- rho*gbar + (1 - rho)*g       grad_avg, only if centered
         s <- v - gbar^2   if centered else v
         s <- s / (1 - rho^t)                 only if bias_correction (gbar likewise)
-        d <- sqrt(s) + eps                   eps OUTSIDE the root (torch) ...
-        d <- sqrt(s + eps)                   ... or inside, if eps_in_sqrt (keras, optax, tf1)
+        denom <- sqrt(s) + eps               eps OUTSIDE the root (torch) ...
+        denom <- sqrt(s + eps)               ... or inside, if eps_in_sqrt (keras, optax, tf1)
         if momentum > 0:
-            b <- momentum*b + g/d            lr outside the buffer (torch) ...
-            b <- momentum*b + lr*g/d         ... or inside, if lr_in_momentum (keras, tf1, optax)
+            b <- momentum*b + g/denom        lr outside the buffer (torch) ...
+            b <- momentum*b + lr*g/denom     ... or inside, if lr_in_momentum (keras, tf1, optax)
             theta <- theta - lr*b            (theta <- theta - b if lr_in_momentum)
         else:
-            theta <- theta - lr*g/d
+            theta <- theta - lr*g/denom
 
-    Effective learning rate: ``lr / d``, i.e. ``lr / (sqrt(s) + eps)`` or
+    Effective learning rate: ``lr / denom``, i.e. ``lr / (sqrt(s) + eps)`` or
     ``lr / sqrt(s + eps)``, with ``s`` as above (centred and bias-corrected when
     those options are on). With momentum it is the scale applied to each new
     gradient as it enters the buffer, not the size of the step.
@@ -58,8 +58,8 @@ class RMSProp(Optimizer):
         eps_in_sqrt: put eps inside the square root. Default False (torch).
         initial_square_avg: the value ``v`` starts from, in [0, inf). Default 0
             (TF1 starts from 1).
-        lr_in_momentum: accumulate ``lr*g/d`` in the momentum buffer instead of
-            ``g/d``. Default False (torch). Identical while lr is constant;
+        lr_in_momentum: accumulate ``lr*g/denom`` in the momentum buffer instead of
+            ``g/denom``. Default False (torch). Identical while lr is constant;
             different as soon as a schedule changes lr.
 
     The dialects (``RMSProp.preset(name, params, **overrides)``):
@@ -149,32 +149,50 @@ class RMSProp(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        rho, lr, mu = group["rho"], group["lr"], group["momentum"]
-        v, d = state["square_avg"], scratch[0]
+        """theta <- theta - lr * g / (sqrt(v) + eps), with v <- rho*v + (1-rho)*g^2.
+
+        The same step in plain NumPy, allocating freely: ``rmsprop_step`` in
+        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        """
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        rho, lr, v = group["rho"], group["lr"], state["square_avg"]
+        new_sq = np.multiply(grad, grad, out=scratch[0])
+        new_sq *= 1.0 - rho
         v *= rho
-        np.multiply(grad, grad, out=d)
-        d *= 1.0 - rho
-        v += d  # v <- rho*v + (1-rho)*g^2
+        v += new_sq  # v <- rho*v + (1-rho)*g^2
         if group["centered"]:
-            gbar = state["grad_avg"]
-            gbar *= rho
-            np.multiply(grad, 1.0 - rho, out=d)
-            gbar += d  # gbar <- rho*gbar + (1-rho)*g
-        self._denominator(state, group, out=d)  # d <- sqrt(s) + eps  (or sqrt(s + eps))
-        np.divide(grad, d, out=d)  # d <- g/d
-        if mu > 0:
-            b = state["momentum_buffer"]
-            b *= mu
-            if group["lr_in_momentum"]:
-                d *= lr
-                b += d  # b <- mu*b + lr*g/d
-                param -= b  # theta <- theta - b
-                return
-            b += d  # b <- mu*b + g/d
-            np.multiply(b, lr, out=d)
-        else:
-            d *= lr
-        param -= d  # theta <- theta - lr*b  (or lr*g/d)
+            self._update_grad_avg(state, grad, rho, out=scratch[0])  # gbar <- rho*gbar + (1-rho)*g
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v) + eps
+        direction = np.divide(grad, denom, out=scratch[0])  # g / denom
+        if group["momentum"] > 0:
+            self._step_with_momentum(param, direction, state, group)
+            return
+        direction *= lr
+        param -= direction  # theta <- theta - lr*g/denom
+
+    # The options, each in its own helper.
+    @staticmethod
+    def _update_grad_avg(state: State, grad: np.ndarray, rho: float, out: np.ndarray) -> None:
+        """centered: gbar <- rho*gbar + (1-rho)*g, the running mean that _denominator subtracts."""
+        gbar = state["grad_avg"]
+        gbar *= rho
+        new_g = np.multiply(grad, 1.0 - rho, out=out)
+        gbar += new_g  # gbar <- rho*gbar + (1-rho)*g
+
+    @staticmethod
+    def _step_with_momentum(param: np.ndarray, direction: np.ndarray, state: State, group: Group) -> None:
+        """momentum > 0: b <- mu*b + g/denom, theta <- theta - lr*b (torch); with lr_in_momentum
+        b <- mu*b + lr*g/denom, theta <- theta - b (keras, tf1, optax). ``direction`` is g/denom."""
+        b, lr = state["momentum_buffer"], group["lr"]
+        b *= group["momentum"]
+        if group["lr_in_momentum"]:
+            direction *= lr
+            b += direction  # b <- mu*b + lr*g/denom
+            param -= b  # theta <- theta - b
+            return
+        b += direction  # b <- mu*b + g/denom
+        step = np.multiply(b, lr, out=direction)
+        param -= step  # theta <- theta - lr*b
 
     def _denominator(self, state: State, group: Group, out: np.ndarray) -> np.ndarray:
         """out <- sqrt(s_hat) + eps, or sqrt(s_hat + eps), with s_hat the (centred,
@@ -192,14 +210,14 @@ class RMSProp(Optimizer):
             if c != 1.0:
                 s = np.divide(s, c, out=out)  # s_hat <- s/c
             np.add(s, group["eps"], out=out)
-            np.sqrt(out, out=out)  # d <- sqrt(s_hat + eps)
+            np.sqrt(out, out=out)  # denom <- sqrt(s_hat + eps)
         else:
             np.sqrt(s, out=out)
             if c != 1.0:
                 out /= math.sqrt(c)
-            out += group["eps"]  # d <- sqrt(s)/sqrt(c) + eps
+            out += group["eps"]  # denom <- sqrt(s)/sqrt(c) + eps
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         self._denominator(state, group, out=out)
-        np.divide(group["lr"], out, out=out)  # lr / d
+        np.divide(group["lr"], out, out=out)  # lr / denom

@@ -18,10 +18,10 @@ class SGD(Optimizer):
         if momentum > 0:
             b <- g                                  when b is new (first step with momentum on)
             b <- momentum*b + (1 - dampening)*g     afterwards
-            d <- g + momentum*b   if nesterov else  b
+            direction <- g + momentum*b   if nesterov else  b
         else:
-            d <- g
-        theta <- theta - lr*d
+            direction <- g
+        theta <- theta - lr*direction
 
     Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
     (Sutskever et al. 2013 put it inside; the two agree while lr is constant).
@@ -29,7 +29,7 @@ class SGD(Optimizer):
     momentum is switched on after some plain steps; switched off, it is kept, and
     resumes if momentum comes back.
 
-    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``d``).
+    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``direction``).
 
     Args:
         lr: step size α, in [0, inf). Default 1e-3 (torch 2.x).
@@ -75,25 +75,35 @@ class SGD(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        lr, mu = group["lr"], group["momentum"]
-        if mu == 0:
-            np.multiply(grad, lr, out=scratch[0])
-            param -= scratch[0]  # theta <- theta - lr*g
-            return
-        b, d = state["momentum_buffer"], scratch[0]
+        """theta <- theta - lr*g; with momentum, theta <- theta - lr*b after b <- mu*b + g.
+
+        The same step in plain NumPy, allocating freely: ``sgd_momentum_step`` in
+        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        """
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        if group["momentum"] > 0:
+            direction = self._momentum_direction(grad, state, group, out=scratch[0])  # b, or g + mu*b
+        else:
+            direction = grad
+        step = np.multiply(direction, group["lr"], out=scratch[0])
+        param -= step  # theta <- theta - lr*direction
+
+    @staticmethod
+    def _momentum_direction(grad: np.ndarray, state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """b <- mu*b + (1-dampening)*g (b <- g at its first step, as torch); the direction is b,
+        or g + mu*b with nesterov."""
+        b, mu = state["momentum_buffer"], group["momentum"]
         if "momentum_buffer" in state["new_state"]:
             b[...] = grad  # b <- g (torch: buf = clone(g))
         else:
             b *= mu
-            np.multiply(grad, 1.0 - group["dampening"], out=d)
-            b += d  # b <- mu*b + (1-dampening)*g
-        if group["nesterov"]:
-            np.multiply(b, mu, out=d)
-            d += grad  # d <- g + mu*b
-        else:
-            d[...] = b  # d <- b
-        d *= lr
-        param -= d  # theta <- theta - lr*d
+            new_g = np.multiply(grad, 1.0 - group["dampening"], out=out)
+            b += new_g  # b <- mu*b + (1-dampening)*g
+        if not group["nesterov"]:
+            return b
+        look_ahead = np.multiply(b, mu, out=out)
+        look_ahead += grad  # g + mu*b
+        return look_ahead
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         out[...] = group["lr"]
