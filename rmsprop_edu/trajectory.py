@@ -172,30 +172,37 @@ def sweep(
         rates = np.full((steps, runs, 2), np.nan, dtype=dtype)
         with np.errstate(over="ignore"):  # a start far out may have a loss beyond float range: inf
             paths[0], losses[0] = p.data, surface.value(p.data, 0)
-    for t in range(steps):
-        with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is detected below, by value
+    with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is detected below, by value
+        for t in range(steps):
             g = surface.grad(p.data, t)
-        with np.errstate(invalid="ignore"):  # nan compares False; it is caught by isfinite
-            bad = ~(np.isfinite(g) & (np.abs(g.astype(np.float64)) < square_limit)).all(axis=1)
-        if bad.any():  # a gradient overflowed (or would, squared): freeze those runs before stepping
-            newly = bad & alive
-            diverged_at[newly] = t
-            alive &= ~bad
-        if not alive.any():
-            break
-        frozen = p.data[~alive].copy()
-        g[~alive] = 0.0
-        p.grad = g
-        optimizer.step()
-        p.data[~alive] = frozen
-        escaped = alive & ~(np.isfinite(p.data).all(axis=1) & (np.abs(p.data) < DIVERGED).all(axis=1))
-        diverged_at[escaped] = t + 1
-        alive &= ~escaped
-        if keep:
-            grads[t, alive | escaped] = g[alive | escaped]
-            rates[t, alive | escaped] = optimizer.effective_lr(p)[alive | escaped]
-            paths[t + 1, alive] = p.data[alive]
-            losses[t + 1, alive] = surface.value(p.data[alive], t + 1)
+            largest = float(np.abs(g).max(initial=0.0))  # nan when any entry is nan: then not < limit
+            if not largest < square_limit:  # some gradient overflowed (or would, squared)
+                bad = ~(np.isfinite(g) & (np.abs(g.astype(np.float64)) < square_limit)).all(axis=1)
+                diverged_at[bad & alive] = t  # freeze those runs before stepping
+                alive &= ~bad
+            everyone = bool(alive.all())  # the common case, with no masks to apply
+            if not everyone and not alive.any():
+                break
+            if not everyone:
+                frozen = p.data[~alive].copy()
+                g[~alive] = 0.0
+            p.grad = g
+            optimizer.step()
+            if not everyone:
+                p.data[~alive] = frozen
+            if everyone and float(np.abs(p.data).max(initial=0.0)) < DIVERGED:
+                if keep:
+                    grads[t], rates[t], paths[t + 1] = g, optimizer.effective_lr(p), p.data
+                    losses[t + 1] = surface.value(p.data, t + 1)
+                continue
+            escaped = alive & ~(np.isfinite(p.data).all(axis=1) & (np.abs(p.data) < DIVERGED).all(axis=1))
+            diverged_at[escaped] = t + 1
+            alive &= ~escaped
+            if keep:
+                grads[t, alive | escaped] = g[alive | escaped]
+                rates[t, alive | escaped] = optimizer.effective_lr(p)[alive | escaped]
+                paths[t + 1, alive] = p.data[alive]
+                losses[t + 1, alive] = surface.value(p.data[alive], t + 1)
     with np.errstate(over="ignore", invalid="ignore"):
         final = np.where(alive, surface.value(p.data, steps), np.inf)
     result = SweepResult(lr_array, start_array, p.data.copy(), final, diverged_at)
