@@ -99,7 +99,8 @@ class Blockwise:
 
 
 def _update(opt: Optimizer, param: np.ndarray, grad: np.ndarray, state: dict, group: Group, scratch: list) -> None:
-    g = opt.grad_with_decay(param, grad, group, out=scratch[0])
+    g = opt.grad_with_decay(param, grad, group, out=scratch[0])  # maximize, L2
+    opt.decay_weights(param, group)  # decoupled weight decay
     opt.update(param, g, state, group, scratch[1:])
 
 

@@ -20,7 +20,8 @@ What ``step()`` does, in this order, identically for every optimizer:
 4. **per block** of the parameter (:mod:`._blockwise`: cache-sized blocks, threads,
    scratch memory, lr in the parameter's dtype): the **gradient with maximize and
    L2 weight decay** (``g <- -g``; ``g <- g + weight_decay*theta``, on a scratch copy:
-   ``param.grad`` is never modified), then the subclass's **update**.
+   ``param.grad`` is never modified), or with ``decoupled_weight_decay`` the **weights'
+   decay** (``theta <- theta*(1 - lr*wd)``), then the subclass's **update**.
 
 ``state_dict``/``load_state_dict`` and ``save``/``load`` live in :mod:`.state_io`.
 """
@@ -140,8 +141,7 @@ class Optimizer:
 
     # ------------------------------------------------------------- subclass API
     def needed_state(self, group: Group) -> tuple[str, ...]:
-        """The state arrays these settings use (override: e.g. a momentum buffer only
-        when momentum > 0). Default: all of ``state_names``."""
+        """The state arrays these settings use (default: all; SGD's buffer only if momentum > 0)."""
         return self.state_names
 
     def init_state(self, param: Parameter, group: Group) -> State:
@@ -149,8 +149,7 @@ class Optimizer:
         return {name: np.zeros_like(param.data) for name in self.needed_state(group)}
 
     def begin_step(self, state: State, group: Group) -> None:
-        """Once per parameter per step, after ``state["step"]`` is incremented and before
-        ``update``: advance scalar state (override where needed, e.g. NAdam)."""
+        """After ``state["step"] += 1``, before the blocks' updates: scalar state (NAdam's P_t)."""
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
@@ -172,9 +171,8 @@ class Optimizer:
     def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
         """The smallest ``eps`` whose update stays free of nan in ``dtype``, and why.
 
-        Default: the dtype's smallest positive number. A smaller eps rounds to 0
-        (1e-8 does in float16), and then a coordinate whose gradient has been 0
-        divides 0 by sqrt(0) + 0. Override where eps enters differently (RAdam)."""
+        Default: the dtype's smallest positive number; a smaller eps rounds to 0 (1e-8 does
+        in float16) and a zero gradient gives 0/0. Override where eps enters differently (RAdam)."""
         smallest = float(np.finfo(dtype).smallest_subnormal)
         return smallest, f"it rounds to 0 in {dtype} (whose smallest positive number is {smallest:.3g})"
 
@@ -188,11 +186,9 @@ class Optimizer:
             p.zero_grad(set_to_none)
 
     def step(self) -> None:
-        """Update every parameter that has a gradient; skip those whose ``.grad`` is None.
+        """Update every parameter that has a gradient (in the order of the module docstring).
 
-        All hyperparameters and gradients are checked first; if anything is wrong a
-        clear error is raised and nothing has been modified.
-        """
+        Everything is checked first: on an error, nothing has been modified."""
         todo: list[tuple[Group, Parameter]] = []
         checked = [self._validated_group(index, group) for index, group in enumerate(self.param_groups)]
         for group, hyper in zip(self.param_groups, checked, strict=True):
@@ -261,11 +257,12 @@ class Optimizer:
         if decay == 0.0:
             return np.negative(grad, out=out)
         np.multiply(param, decay, out=out)  # out <- weight_decay * theta
-        if maximize:
-            out -= grad  # g <- -g + wd*theta
-        else:
-            out += grad  # g <- g + wd*theta
-        return out
+        return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)  # -g or g, + wd*theta
+
+    def decay_weights(self, param: np.ndarray, group: Group) -> None:
+        """With ``decoupled_weight_decay``: theta <- theta*(1 - lr*wd), before the update."""
+        if group.get("decoupled_weight_decay", False):
+            param *= 1.0 - group["lr"] * group["weight_decay"]
 
     # ----------------------------------------------------- effective learning rate
     def effective_lr(self, p: Parameter) -> np.ndarray:
@@ -295,6 +292,6 @@ class Optimizer:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
-            lines.append(f"  group {i}: {len(group['params'])} parameter(s)")
+            lines += [f"  group {i}: {len(group['params'])} parameter(s)"]
             lines += [f"    {k}: {v}" for k, v in group.items() if k != "params"]
         return "\n".join([*lines, ")"])

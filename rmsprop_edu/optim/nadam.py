@@ -88,10 +88,8 @@ class NAdam(Optimizer):
     ) -> None:
         """Adam's averages, then a step mixing the new gradient (weight 1-mu_t) and the momentum
         one step ahead (weight mu_{t+1}): Nesterov's look-ahead inside Adam."""
-        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2, unless
-        # decoupled_weight_decay: then theta <- theta*(1 - lr*wd) here, as AdamW), mu_product P_t.
-        if group["decoupled_weight_decay"]:
-            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
+        # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW), mu_product P_t.
         beta1, beta2 = group["betas"]
         lr, t, product = group["lr"], state["step"], state["mu_product"]
         mu, mu_next = self._mu(group, t), self._mu(group, t + 1)

@@ -87,10 +87,8 @@ class RAdam(Optimizer):
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
         """Adam's step scaled by r_t once rho_t > 5; plain momentum (lr*m_hat) before that."""
-        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2, unless
-        # decoupled_weight_decay: then theta <- theta*(1 - lr*wd) here, as AdamW).
-        if group["decoupled_weight_decay"]:
-            param *= 1.0 - group["lr"] * group["weight_decay"]  # theta <- theta*(1 - lr*wd)
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
+        # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW).
         (beta1, beta2), t = group["betas"], state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
