@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..parameter import Parameter
-from . import state_io
+from . import dialects, state_io
 from ._blockwise import Blockwise, lr_in_dtype
 from .checks import (
     Check,
@@ -81,6 +81,9 @@ class Optimizer:
     chunk_bytes: ClassVar[int] = 1 << 19
     #: threads that share the blocks of a large parameter. Set to 1 to stay on one core.
     threads: ClassVar[int] = os.cpu_count() or 1
+    #: library -> settings to compute as it does; library -> {setting it lacks: why} (:mod:`.dialects`).
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
+    PRESET_LACKS: ClassVar[dict[str, dict[str, str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -98,9 +101,13 @@ class Optimizer:
         self._validated: dict[int, tuple[tuple, Group]] = {}  # group index -> (its settings, checked)
         self._limits_ok: set[tuple] = set()  # (dtype, eps, lr) already checked against the dtype
         self._blocks = Blockwise()
-
         for group in param_groups_from(name, params):
             self.add_param_group(group)
+
+    @classmethod
+    def preset(cls, library: str, params: Any, **overrides: Any) -> Optimizer:
+        """This optimizer as ``library`` configures it by default, then ``overrides`` (:mod:`.dialects`)."""
+        return dialects.preset(cls, library, params, overrides)
 
     # ------------------------------------------------------------------ groups
     def _checked(self, hyper: Mapping[str, Any]) -> Group:
@@ -115,10 +122,8 @@ class Optimizer:
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults.
 
-        Raises ``TypeError`` when ``params`` is not a Parameter or a list of them (as the
-        constructor and torch do), ``ValueError`` for a missing ``params``, an unknown or
-        invalid hyperparameter, or a Parameter already managed; nothing is added then.
-        """
+        ``TypeError`` if ``params`` is not Parameters (as torch), ``ValueError`` for a missing
+        ``params``, a bad hyperparameter or a Parameter already managed; nothing is added then."""
         if "params" not in group:
             raise ValueError("a parameter group needs a 'params' entry")
         check_known_keys(f"{type(self).__name__} parameter group", group, ["params", *self.defaults])
@@ -268,10 +273,8 @@ class Optimizer:
     def effective_lr(self, p: Parameter) -> np.ndarray:
         """The element-wise multiplier the most recent step applied to ``p``'s direction.
 
-        Returns an array shaped like ``p.data`` (same dtype). Before ``p``'s first
-        step it is all NaN: no step has been applied yet. Each optimizer's
-        docstring gives its definition. The hyperparameters used are those of the
-        most recent ``step()`` (changing ``lr`` afterwards does not change it).
+        An array like ``p.data``, all NaN before ``p``'s first step; each optimizer's docstring
+        defines it. It uses the most recent ``step()``'s settings (a later lr change does not count).
         """
         state = self.state.get(p)
         out = np.full(p.data.shape, np.nan, dtype=p.data.dtype)

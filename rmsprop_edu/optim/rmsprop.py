@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_lr, check_nonnegative, check_positive, check_unit_interval
+from .._validation import check_bool, check_lr, check_nonnegative, check_positive, check_unit_interval
 from ..parameter import Parameter
 from .base import Group, Optimizer, State
 
@@ -119,8 +118,8 @@ class RMSProp(Optimizer):
     squares_gradient = True
     nonnegative_state = ("square_avg",)
 
-    #: name -> hyperparameters of each library's RMSProp (see the class docstring).
-    PRESETS: dict[str, dict[str, Any]] = {
+    #: library -> hyperparameters of that library's RMSProp (see the class docstring).
+    PRESETS = {
         "pytorch": {"lr": 1e-2, "rho": 0.99, "eps": 1e-8},
         "keras": {"lr": 1e-3, "rho": 0.9, "eps": 1e-7, "eps_in_sqrt": True, "lr_in_momentum": True},
         # optax.rmsprop chains scale_by_rms -> scale_by_learning_rate -> trace: lr enters the buffer
@@ -128,15 +127,6 @@ class RMSProp(Optimizer):
         "tf1": {"rho": 0.9, "eps": 1e-10, "eps_in_sqrt": True, "initial_square_avg": 1.0, "lr_in_momentum": True},
         "hinton": {"rho": 0.9, "eps": 1e-8},
     }
-
-    @classmethod
-    def preset(cls, name: str, params: Any, **overrides: Any) -> RMSProp:
-        """RMSProp configured as library ``name`` configures it by default."""
-        check_choice("preset", name, list(cls.PRESETS))
-        settings = {**cls.PRESETS[name], **overrides}
-        if "lr" not in settings:
-            raise ValueError(f"the {name!r} preset has no default learning rate ({name} has none); pass lr=...")
-        return cls(params, **settings)
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
         return ("square_avg",) + ("grad_avg",) * group["centered"] + ("momentum_buffer",) * (group["momentum"] > 0)
