@@ -2,15 +2,10 @@
 
 from rmsprop_edu import data, fit, nn
 from rmsprop_edu.optim import RMSProp
+from rmsprop_edu.recipes import mlp
 
 X, y = data.spirals(n_per_class=100, classes=3, rng=0)
-model = nn.Sequential(
-    nn.Linear(2, 64, rng=1, init_="he"),
-    nn.ReLU(),
-    nn.Linear(64, 64, rng=2, init_="he"),
-    nn.ReLU(),
-    nn.Linear(64, 3, rng=3),
-)
+model = mlp((2, 64, 64, 3), activation=nn.ReLU, rng=1)  # Linear layers seeded 1, 2, 3; He init, Xavier output
 optimizer = RMSProp(model.parameters(), lr=0.01)
 history = fit(
     model, nn.SoftmaxCrossEntropy(), optimizer, (X, y), epochs=100, batch_size=32, metric="accuracy", progress=False

@@ -4,6 +4,10 @@ Bad arguments give one clear line on stderr and exit status 2, never a traceback
 every argument is checked before anything is created on disk. Any other exception is
 a bug: it too is one line (its type, message and place, exit status 1), and
 ``--traceback`` shows the whole traceback for a bug report.
+
+This module parses arguments, resolves names, and writes files and messages; what the
+commands train and race comes from the library (:mod:`rmsprop_edu.recipes`,
+:mod:`rmsprop_edu.trajectory`, :mod:`rmsprop_edu.viz`).
 """
 
 from __future__ import annotations
@@ -22,12 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from . import data, optim, surfaces
+from . import optim, surfaces
 from ._validation import check_choice, check_int, check_range
+from .recipes import MLP_DATASETS, RNN_DATASETS, run_race, train_with_recorder
 
 OPTIMIZERS = {name.lower(): getattr(optim, name) for name in optim.__all__ if name != "Optimizer"}
-MLP_DATASETS = ("spirals", "moons", "circles", "xor")
-RNN_DATASETS = ("sine", "adding")
 
 
 class CliError(Exception):
@@ -140,17 +143,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_race(
-    surface: surfaces.Surface, classes: list[type[optim.Optimizer]], steps: int, lrs: list[float] | None
-) -> tuple[list[Any], str]:
-    from .trajectory import fair_race, run_trajectory
-
-    if lrs is None:
-        return fair_race(surface, [(cls, {}) for cls in classes], steps)
-    trajectories = [run_trajectory(surface, cls, steps, lr=lr) for cls, lr in zip(classes, lrs, strict=True)]
-    return trajectories, "Learning rates given on the command line (not tuned)."
-
-
 def cmd_race(args: argparse.Namespace) -> int:
     from . import viz
 
@@ -163,7 +155,7 @@ def cmd_race(args: argparse.Namespace) -> int:
     lrs = None if args.lr is None else (args.lr * len(classes) if len(args.lr) == 1 else args.lr)
     target, gif = _race_targets(args.out, surface.name, args.gif)
     _output_dir(str(target.parent))
-    trajectories, caption = run_race(surface, classes, args.steps, lrs)
+    trajectories, caption = run_race(surface, classes, args.steps, lrs, lr_source="on the command line")
     figure = viz.race_figure(surface, trajectories, caption)
     figure.savefig(target, dpi=110)
     print(f"wrote {target}")
@@ -211,74 +203,6 @@ def _print_race_table(surface: surfaces.Surface, trajectories: Sequence[Any]) ->
         print(f"{tr.label:40s} {state:>12s}  {np.round(tr.points[-1], 4)}")
 
 
-def _train_setup(model_kind: str, dataset: str, rng: int) -> tuple[Any, Any, tuple[np.ndarray, np.ndarray], str | None]:
-    from . import nn
-
-    dataset = _dataset(model_kind, dataset)
-    if model_kind == "mlp":
-        maker = {
-            "spirals": lambda: data.spirals(100, 3, rng=rng),
-            "moons": lambda: data.moons(300, rng=rng),
-            "circles": lambda: data.circles(300, rng=rng),
-            "xor": lambda: data.xor(300, rng=rng),
-        }[dataset]
-        x, y = maker()
-        classes = int(y.max()) + 1
-        model = nn.Sequential(
-            nn.Linear(2, 64, rng=rng + 1, init_="he"),
-            nn.ReLU(),
-            nn.Linear(64, 64, rng=rng + 2, init_="he"),
-            nn.ReLU(),
-            nn.Linear(64, classes, rng=rng + 3),
-        )
-        return model, nn.SoftmaxCrossEntropy(), (x, y), "accuracy"
-    if dataset == "sine":
-        x, y = data.sine_forecasting(64, 40, rng=rng)
-        model = nn.Sequential(nn.RNN(1, 32, rng=rng + 1), nn.Linear(32, 1, rng=rng + 2))
-    else:
-        x, y = data.adding_problem(512, 30, rng=rng)
-        model = nn.Sequential(nn.LSTM(2, 32, rng=rng + 1), nn.LastStep(), nn.Linear(32, 1, rng=rng + 2))
-    return model, nn.MSELoss(), (x, y), None
-
-
-def train_with_recorder(
-    model_kind: str,
-    dataset: str,
-    opt_cls: type[optim.Optimizer],
-    lr: float | None,
-    epochs: int,
-    progress: bool,
-    rng: int = 0,
-) -> tuple[Any, Any, Any]:
-    from .train import DivergenceWarning, EffectiveLRRecorder, fit
-
-    model, loss, train_data, metric = _train_setup(model_kind, dataset, rng)
-    hyper = {} if lr is None else {"lr": lr}
-    optimizer = opt_cls(model.parameters(), **hyper)
-    names = [name for name, _ in model.named_parameters()]
-    steps = epochs * math.ceil(len(train_data[0]) / 32)
-    # every 5 steps; every step in a run shorter than 50, so that a short run still draws a curve
-    # (a run shorter than the interval would have no record at all to plot)
-    recorder = EffectiveLRRecorder(model, every=5 if steps >= 50 else 1, snapshots=[names[0]])
-    with warnings.catch_warnings():
-        # a divergence is reported once, from history.message, not also as a Python warning
-        warnings.simplefilter("ignore", DivergenceWarning)
-        history = fit(
-            model,
-            loss,
-            optimizer,
-            train_data,
-            epochs=epochs,
-            batch_size=32,
-            metric=metric,
-            callbacks=[recorder],
-            progress=progress,
-            clip_norm=1.0 if model_kind == "rnn" else None,
-            rng=rng,
-        )
-    return history, recorder, optimizer
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from . import viz
 
@@ -286,7 +210,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     dataset = _dataset(args.model, args.dataset)
     out = _output_dir(args.out)  # only once every argument is known to be good
     history, recorder, optimizer = train_with_recorder(
-        args.model, dataset, opt_cls, args.lr, args.epochs, not args.no_progress
+        args.model, dataset, opt_cls, lr=args.lr, epochs=args.epochs, progress=not args.no_progress
     )
     if history.diverged_at is not None:
         print(history.message, file=sys.stderr)
@@ -354,8 +278,9 @@ def cmd_tour(args: argparse.Namespace) -> int:
     plt.close("all")
 
     _say(f"[4/{total}] training an MLP on spirals with RMSProp and recording its effective learning rates", quiet)
+    epochs, progress = 60 if args.quick else 100, not quiet and not args.no_progress
     history, recorder, optimizer = train_with_recorder(
-        "mlp", "spirals", optim.RMSProp, 0.01, 60 if args.quick else 100, progress=not quiet and not args.no_progress
+        "mlp", "spirals", optim.RMSProp, lr=0.01, epochs=epochs, progress=progress
     )
     accuracy = history.final("train_accuracy")
     group = optimizer.param_groups[0]
@@ -410,6 +335,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the four commands, each with its examples in ``--help``."""
     parser = _Parser(
         prog="rmsprop-edu",
         description="See how gradient-descent optimizers work: races on toy surfaces, effective learning rates.",
@@ -503,6 +429,16 @@ def _where(error: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command in ``argv`` (default: ``sys.argv[1:]``) and return the exit status.
+
+    Args:
+        argv: the arguments after the program's name.
+
+    Returns:
+        0 on success; 1 for a training run that diverged, or for a bug (one line on stderr);
+        2 for a bad argument (one line on stderr; a usage error found by argparse itself exits
+        with 2 through ``SystemExit``); 130 when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     with warnings.catch_warnings():  # restores showwarning on the way out

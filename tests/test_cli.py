@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import warnings
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from rmsprop_edu.cli import main
 
@@ -16,15 +18,68 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "rmsprop_edu", *args], capture_output=True, text=True, timeout=300)
 
 
+def assert_drawn(pixels, min_size=(1000, 500)):
+    """``pixels`` (H, W, 3) are a figure with something plotted: big enough, and not blank.
+
+    An empty white canvas has one colour; empty axes with titles and labels have grey
+    antialiased text (about 250 colours, pixel std ~25) but no colour. Curves, paths and
+    bands are drawn in colour, so a real figure also has coloured pixels (chroma > 60): at
+    least 0.1 % of them, about what one 2-pt curve across one panel of three gives.
+    """
+    height, width, _ = pixels.shape
+    assert min_size[0] <= width <= 4000 and min_size[1] <= height <= 4000, (width, height)
+    colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
+    chroma = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
+    assert colours > 100 and pixels.std() > 20 and np.mean(chroma > 60) > 0.001, (colours, pixels.std())
+
+
+def assert_figure(path, min_size=(1000, 500)):
+    """The file decodes as an image, and that image is a drawn figure (:func:`assert_drawn`)."""
+    with Image.open(path) as image:
+        assert_drawn(np.asarray(image.convert("RGB")), min_size)
+
+
+def assert_animation(path, frames):
+    """The GIF has ``frames`` frames, the last one a drawn figure, and it moves: the frames differ."""
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == frames
+        shots = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
+    assert_drawn(shots[-1], min_size=(500, 400))
+    changed = [not np.array_equal(a, b) for a, b in itertools.pairwise(shots)]
+    assert sum(changed) >= 0.9 * (frames - 1)  # the paths grow (and the legend's rates change) frame by frame
+    assert np.mean(np.any(shots[0] != shots[-1], axis=2)) > 0.002  # the last frame shows a path the first does not
+
+
+def test_the_image_checks_refuse_a_blank_figure_and_empty_axes(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    blank = plt.figure(figsize=(13, 6.5))
+    blank.savefig(tmp_path / "blank.png", dpi=110)
+    empty, axes = plt.subplots(1, 3, figsize=(13, 6.5))
+    for ax in axes:
+        ax.set(title="effective lr", xlabel="step", ylabel="lr (log)", yscale="log")
+    empty.savefig(tmp_path / "empty.png", dpi=110)
+    axes[0].plot([1, 2, 3], [1, 10, 100], lw=2)
+    empty.savefig(tmp_path / "one_curve.png", dpi=110)
+    plt.close("all")
+    for name in ("blank.png", "empty.png"):
+        with pytest.raises(AssertionError):
+            assert_figure(tmp_path / name)
+    assert_figure(tmp_path / "one_curve.png")
+
+
 def test_tour_writes_every_figure_and_an_index(tmp_path):
     out = tmp_path / "tour"
     result = run("tour", "--out", str(out), "--quick", "--no-progress")
     assert result.returncode == 0, result.stderr
     for name in ("race_rosenbrock.png", "race_rosenbrock.gif", "decay_contrast.png", "mlp_effective_lr.png"):
-        assert (out / name).stat().st_size > 10_000, name
         assert f'src="{name}"' in (out / "index.html").read_text()
-    with Image.open(out / "race_rosenbrock.gif") as gif:
-        assert gif.n_frames == 30
+    for name in ("race_rosenbrock.png", "decay_contrast.png", "mlp_effective_lr.png"):
+        assert_figure(out / name)
+    assert_animation(out / "race_rosenbrock.gif", frames=30)
     assert "[4/4]" in result.stdout and "accuracy" in result.stdout and "index.html" in result.stdout
 
 
@@ -43,11 +98,13 @@ def test_race_and_train_commands(tmp_path, capsys):
                 "0.01",
                 "--out",
                 str(tmp_path),
+                "--gif",
             ]
         )
         == 0
     )
-    assert (tmp_path / "race_booth.png").exists()
+    assert_figure(tmp_path / "race_booth.png")
+    assert_animation(tmp_path / "race_booth.gif", frames=50)
     assert "RMSProp(lr=0.01)" in capsys.readouterr().out
     assert (
         main(
@@ -71,7 +128,7 @@ def test_race_and_train_commands(tmp_path, capsys):
         == 0
     )
     assert "training accuracy" in capsys.readouterr().out
-    assert (tmp_path / "train_mlp_xor_adam.png").exists()
+    assert_figure(tmp_path / "train_mlp_xor_adam.png")
 
 
 def test_list_names_everything(capsys):
@@ -211,17 +268,18 @@ def test_lr_zero_plots_without_warnings_text(tmp_path):
         "--epochs", "1", "--no-progress", "--out", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0 and result.stderr == ""
-    assert (tmp_path / "train_mlp_spirals_sgd.png").stat().st_size > 10_000
+    assert_figure(tmp_path / "train_mlp_spirals_sgd.png")
 
 
 def test_names_ignore_case_and_become_canonical(tmp_path, capsys):
     args = ["race", "--surface", " Booth", "--optimizers", "SGD,RMSprop", "--steps", "20", "--lr", "0.01"]
     assert main([*args, "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "race_booth.png").exists() and "RMSProp(lr=0.01)" in capsys.readouterr().out
+    assert "RMSProp(lr=0.01)" in capsys.readouterr().out
+    assert_figure(tmp_path / "race_booth.png")
     args = ["train", "--model", "MLP", "--dataset", "XOR", "--optimizer", "Adam", "--epochs", "1", "--no-progress"]
     assert main([*args, "--out", str(tmp_path)]) == 0
     assert "mlp on xor with Adam(lr=0.001)" in capsys.readouterr().out
-    assert (tmp_path / "train_mlp_xor_adam.png").exists()
+    assert_figure(tmp_path / "train_mlp_xor_adam.png")
 
 
 def test_any_other_warning_becomes_one_line(monkeypatch, capsys):

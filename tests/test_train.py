@@ -16,19 +16,15 @@ import warnings
 import numpy as np
 import pytest
 
-from rmsprop_edu import EffectiveLRRecorder, data, fit, nn
+from rmsprop_edu import EffectiveLRRecorder, data, fit, nn, surfaces
 from rmsprop_edu.optim import SGD, Adagrad, Adam, RMSProp, schedules
+from rmsprop_edu.recipes import mlp, problem, run_race, train_with_recorder
 from rmsprop_edu.train import DivergenceWarning
+from rmsprop_edu.trajectory import run_trajectory
 
 
 def spiral_mlp(seed=1):
-    return nn.Sequential(
-        nn.Linear(2, 64, rng=seed, init_="he"),
-        nn.ReLU(),
-        nn.Linear(64, 64, rng=seed + 1, init_="he"),
-        nn.ReLU(),
-        nn.Linear(64, 3, rng=seed + 2),
-    )
+    return mlp((2, 64, 64, 3), rng=seed)
 
 
 def train_spirals(opt_cls, callbacks=(), **hyper):
@@ -274,3 +270,127 @@ def test_fit_eval_every_and_whole_number_steps():
 def test_recorder_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EffectiveLRRecorder(spiral_mlp(), **kwargs)
+
+
+# ------------------------------------------------------------------ recipes: mlp, problem, train_with_recorder
+def hand_built_mlp(classes, seed):
+    """The 2-64-64-K MLP as the CLI, examples/train_mlp_spirals.py and notebook 04 wrote it out before mlp()."""
+    return nn.Sequential(
+        nn.Linear(2, 64, rng=seed, init_="he"),
+        nn.ReLU(),
+        nn.Linear(64, 64, rng=seed + 1, init_="he"),
+        nn.ReLU(),
+        nn.Linear(64, classes, rng=seed + 2),
+    )
+
+
+def assert_same_network(built, by_hand):
+    assert [type(layer) for layer in built] == [type(layer) for layer in by_hand]
+    named, expected = list(built.named_parameters()), list(by_hand.named_parameters())
+    assert [name for name, _ in named] == [name for name, _ in expected]
+    for (name, p), (_, q) in zip(named, expected, strict=True):
+        assert p.data.dtype == q.data.dtype and np.array_equal(p.data, q.data), name
+
+
+@pytest.mark.parametrize("classes,seed", [(3, 1), (2, 1), (3, 8)])
+def test_mlp_is_bit_for_bit_the_network_written_out_by_hand(classes, seed):
+    built, by_hand = mlp((2, 64, 64, classes), activation=nn.ReLU, rng=seed), hand_built_mlp(classes, seed)
+    assert_same_network(built, by_hand)
+    # and it trains to the very same numbers (same parameter order for the optimizer)
+    x, y = data.spirals(20, classes, rng=0)
+    runs = []
+    for model in (built, by_hand):
+        opt = RMSProp(model.parameters(), lr=0.01)
+        runs.append(fit(model, nn.SoftmaxCrossEntropy(), opt, (x, y), steps=30, batch_size=16, progress=False).losses)
+    assert runs[0] == runs[1]
+
+
+def test_mlp_draws_he_for_hidden_layers_and_xavier_for_the_output():
+    model = mlp((2, 64, 64, 3), rng=1)
+    # He normal: std sqrt(2 / fan_in); Xavier uniform: |w| <= sqrt(6 / (fan_in + fan_out)), std bound / sqrt(3)
+    assert np.std(model[2].weight.data) == pytest.approx(np.sqrt(2 / 64), rel=0.05)  # 4096 draws: ~1 % noise
+    bound = np.sqrt(6 / (64 + 3))
+    assert np.abs(model[4].weight.data).max() <= bound and np.std(model[4].weight.data) > 0.8 * bound / np.sqrt(3)
+    assert all(np.array_equal(model[k].bias.data, np.zeros(n)) for k, n in ((0, 64), (2, 64), (4, 3)))
+
+
+def test_mlp_with_a_generator_draws_every_layer_from_it_in_turn():
+    built = mlp((3, 5, 4, 2), activation=nn.Tanh, rng=np.random.default_rng(7), hidden_init="xavier", dtype=np.float32)
+    gen = np.random.default_rng(7)
+    by_hand = nn.Sequential(
+        nn.Linear(3, 5, rng=gen, dtype=np.float32),
+        nn.Tanh(),
+        nn.Linear(5, 4, rng=gen, dtype=np.float32),
+        nn.Tanh(),
+        nn.Linear(4, 2, rng=gen, dtype=np.float32),
+    )
+    assert_same_network(built, by_hand)
+    assert built[0].weight.data.dtype == np.float32
+    assert len(mlp((4, 1))) == 1  # one Linear layer, no activation
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        ({"sizes": (2,)}, ValueError, r"sizes must be a sequence of at least two widths .*got \(2,\)"),
+        ({"sizes": "264"}, ValueError, "sizes must be a sequence of at least two widths"),
+        ({"sizes": (2, 0, 3)}, ValueError, r"sizes\[1\] must be in \[1, inf\), got 0"),
+        ({"sizes": (2, 6.5, 3)}, ValueError, r"sizes\[1\] must be a whole number, got 6.5"),
+        ({"rng": -1}, ValueError, r"rng must be in \[0, inf\), got -1"),
+        ({"rng": "seed"}, TypeError, "rng must be a numpy Generator or an int seed, got str"),
+        ({"hidden_init": "glorot"}, ValueError, "hidden_init must be one of 'xavier', 'he', got 'glorot'"),
+        ({"output_init": "He"}, ValueError, "output_init must be one of 'xavier', 'he', got 'He'"),
+        ({"activation": "relu"}, TypeError, "activation must make a Module when called"),
+        ({"activation": lambda: np.tanh}, TypeError, "activation must make a Module when called"),
+    ],
+)
+def test_mlp_refuses_bad_arguments(kwargs, error, message):
+    settings = {"sizes": (2, 8, 3), **kwargs}
+    with pytest.raises(error, match=message):
+        mlp(**settings)
+
+
+def test_problem_builds_the_networks_the_cli_always_trained():
+    # written out as cli.py built them before the recipes moved into the library (data seed 0, layers 1, 2, 3)
+    spirals = problem("mlp", "spirals")
+    assert_same_network(spirals.model, hand_built_mlp(3, 1))
+    x, y = data.spirals(100, 3, rng=0)
+    assert np.array_equal(spirals.data[0], x) and np.array_equal(spirals.data[1], y)
+    assert spirals.metric == "accuracy" and spirals.clip_norm is None
+    xor = problem("mlp", "xor", rng=4)
+    assert_same_network(xor.model, hand_built_mlp(2, 5))
+    assert np.array_equal(xor.data[0], data.xor(300, rng=4)[0])
+    sine = problem("rnn", "sine")
+    assert_same_network(sine.model, nn.Sequential(nn.RNN(1, 32, rng=1), nn.Linear(32, 1, rng=2)))
+    assert sine.metric is None and sine.clip_norm == 1.0 and sine.data[0].shape == (64, 40, 1)
+    adding = problem("rnn", "adding")
+    assert_same_network(adding.model, nn.Sequential(nn.LSTM(2, 32, rng=1), nn.LastStep(), nn.Linear(32, 1, rng=2)))
+    assert isinstance(adding.loss, nn.MSELoss) and adding.data[0].shape == (512, 30, 2)
+    with pytest.raises(ValueError, match="dataset for kind 'mlp' must be one of 'spirals', 'moons', 'circles', 'xor'"):
+        problem("mlp", "sine")
+    with pytest.raises(ValueError, match="kind must be one of 'mlp', 'rnn', got 'cnn'"):
+        problem("cnn", "spirals")
+
+
+def test_train_with_recorder_is_fit_in_batches_of_32_and_reports_divergence_without_a_warning():
+    run = train_with_recorder("mlp", "moons", Adam, 0.01, epochs=2)
+    x, y = data.moons(300, rng=0)
+    model = hand_built_mlp(2, 1)
+    expected = fit(model, nn.SoftmaxCrossEntropy(), Adam(model.parameters(), lr=0.01), (x, y), epochs=2, progress=False)
+    assert run.history.losses == expected.losses and len(run.history.steps) == 2 * 10  # ceil(300 / 32) = 10
+    assert run.recorder.steps == list(range(1, 21))  # fewer than 50 steps: a record at every step
+    assert list(run.recorder.snapshots) == ["0.weight"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diverged = train_with_recorder("mlp", "spirals", SGD, 1e200, epochs=1).history
+    assert diverged.diverged_at == 1 and diverged.message.startswith("training stopped at step 1")
+
+
+def test_run_race_with_given_learning_rates_says_they_were_not_tuned():
+    booth = surfaces.get("booth")
+    trajectories, caption = run_race(booth, [SGD, Adam], 20, [0.01, 0.1])
+    assert caption == "Learning rates given by the caller (not tuned)."
+    assert np.array_equal(trajectories[1].points, run_trajectory(booth, Adam, 20, lr=0.1).points)
+    assert run_race(booth, [SGD], 5, [0.01], lr_source="on the command line")[1].startswith("Learning rates given on")
+    with pytest.raises(ValueError, match=r"lrs must hold one learning rate per optimizer \(2\), got 1"):
+        run_race(booth, [SGD, Adam], 20, [0.01])
