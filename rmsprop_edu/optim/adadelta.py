@@ -14,7 +14,8 @@ class Adadelta(Optimizer):
     Algorithm (one step, element-wise)::
 
         g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty)
+        g <- g + weight_decay*theta          (L2 penalty; or, with decoupled_weight_decay,
+                                              theta <- theta*(1 - lr*weight_decay) before the step)
         v <- rho*v + (1 - rho)*g^2                           square_avg
         r <- sqrt(u + eps) / sqrt(v + eps)                   delta_ratio, eps INSIDE both roots
         dx <- r*g
@@ -32,31 +33,77 @@ class Adadelta(Optimizer):
         lr: in [0, inf). Default 1.0.
         rho: decay of both averages, in [0, 1). Default 0.9.
         eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-6.
-        weight_decay: L2 coefficient, in [0, inf). Default 0.
+        weight_decay: in [0, inf). Default 0. The L2 coefficient, or the decoupled
+            decay rate with decoupled_weight_decay.
         maximize: ascend instead of descend.
+        decoupled_weight_decay: shrink the weights, theta <- theta*(1 - lr*weight_decay),
+            before the step instead of adding weight_decay*theta to the gradient (Keras 3's
+            ``weight_decay``). Default False.
+
+    The dialects (``Adadelta.preset(name, params, **overrides)``):
+
+    ========  ======  =====  ======  ============
+    preset    lr      rho    eps     weight_decay
+    ========  ======  =====  ======  ============
+    pytorch   1.0     0.9    1e-6    L2
+    keras     1e-3    0.95   1e-7    decoupled
+    optax     (none)  0.9    1e-6    L2
+    tf1       1e-3    0.95   1e-8    (none)
+    ========  ======  =====  ======  ============
+
+    All four put eps inside both roots, as here. optax's ``weight_decay`` is
+    ``add_decayed_weights`` before ``scale_by_adadelta``: L2, as torch. optax's
+    learning_rate defaults to None, which skips ``scale_by_learning_rate`` and with it
+    the sign flip (``optax.adadelta()`` then climbs the loss), so the optax preset asks
+    for ``lr=``. "(none)": TF1's AdadeltaOptimizer has no weight decay; the preset
+    refuses it. Each row is checked against traces recorded from the library
+    (tests/reference/dialects_sgd_family.py).
 
     Reference: Zeiler (2012), "ADADELTA: an adaptive learning rate method",
     arXiv:1212.5701.
     """
 
-    defaults = {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0, "maximize": False}
+    defaults = {
+        "lr": 1.0,
+        "rho": 0.9,
+        "eps": 1e-6,
+        "weight_decay": 0.0,
+        "maximize": False,
+        "decoupled_weight_decay": False,
+    }
     checks = {
         "lr": check_lr,
         "rho": check_unit_interval,
         "eps": check_positive,
         "weight_decay": check_nonnegative,
         "maximize": check_bool,
+        "decoupled_weight_decay": check_bool,
     }
     state_names = ("square_avg", "acc_delta", "delta_ratio")
     squares_gradient = True
     nonnegative_state = ("square_avg", "acc_delta")
     n_scratch = 2
 
+    #: library -> hyperparameters of that library's Adadelta (see the class docstring).
+    PRESETS = {
+        "pytorch": {"lr": 1.0, "rho": 0.9, "eps": 1e-6},
+        "keras": {"lr": 1e-3, "rho": 0.95, "eps": 1e-7, "decoupled_weight_decay": True},
+        "optax": {"rho": 0.9, "eps": 1e-6},
+        "tf1": {"lr": 1e-3, "rho": 0.95, "eps": 1e-8},
+    }
+    PRESET_LACKS = {
+        "tf1": {
+            "weight_decay": "tf.compat.v1.train.AdadeltaOptimizer has no weight decay (TF1 adds an L2 term "
+            "to the loss: Adadelta's own weight_decay outside a preset)",
+        },
+    }
+
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
         """theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
-        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
+        # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
         rho, eps = group["rho"], group["eps"]
         v, u, ratio = state["square_avg"], state["acc_delta"], state["delta_ratio"]
         new_sq = np.multiply(grad, grad, out=scratch[0])

@@ -17,7 +17,8 @@ class RMSProp(Optimizer):
     Algorithm (one step, element-wise; ``g`` is the gradient, ``t`` the step count)::
 
         g <- -g                              if maximize      (done by the base class)
-        g <- g + weight_decay*theta          (L2 penalty, by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with
+                                              decoupled_weight_decay, theta <- theta*(1 - lr*wd))
         v <- rho*v + (1 - rho)*g^2           square_avg, starts at initial_square_avg
         gbar <- rho*gbar + (1 - rho)*g       grad_avg, only if centered
         s <- v - gbar^2   if centered else v
@@ -47,7 +48,8 @@ class RMSProp(Optimizer):
             half-life ln(0.5)/ln(rho) steps (about 69).
         eps: in (0, inf), added to the root (or inside it); torch allows 0, which turns a zero
             gradient into 0/0. Default 1e-8.
-        weight_decay: L2 coefficient, in [0, inf). Default 0.
+        weight_decay: in [0, inf). Default 0. The L2 coefficient, or the decoupled
+            decay rate with decoupled_weight_decay.
         momentum: in [0, 1). Default 0.
         centered: divide by an estimate of the gradient's variance (Graves, 2013).
         maximize: ascend instead of descend.
@@ -60,23 +62,28 @@ class RMSProp(Optimizer):
         lr_in_momentum: accumulate ``lr*g/denom`` in the momentum buffer instead of
             ``g/denom``. Default False (torch). Identical while lr is constant;
             different as soon as a schedule changes lr.
+        decoupled_weight_decay: shrink the weights, theta <- theta*(1 - lr*weight_decay),
+            before the step instead of adding weight_decay*theta to the gradient (Keras 3's
+            ``weight_decay``, AdamW-style). Default False.
 
     The dialects (``RMSProp.preset(name, params, **overrides)``):
 
-    ========  ======  =====  ======  ===========  ================  ===============
-    preset    lr      rho    eps     eps placed   v starts at       lr enters
-    ========  ======  =====  ======  ===========  ================  ===============
-    pytorch   1e-2    0.99   1e-8    outside      0                 after buffer
-    keras     1e-3    0.9    1e-7    inside       0                 inside buffer
-    optax     (none)  0.9    1e-8    inside       0 (initial_scale) inside buffer
-    tf1       (none)  0.9    1e-10   inside       1                 inside buffer
-    hinton    (none)  0.9    1e-8*   outside      0                 (no momentum)
-    ========  ======  =====  ======  ===========  ================  ===============
+    ========  ======  =====  ======  ===========  ================  ===============  ============
+    preset    lr      rho    eps     eps placed   v starts at       lr enters        weight_decay
+    ========  ======  =====  ======  ===========  ================  ===============  ============
+    pytorch   1e-2    0.99   1e-8    outside      0                 after buffer     L2
+    keras     1e-3    0.9    1e-7    inside       0                 inside buffer    decoupled
+    optax     (none)  0.9    1e-8    inside       0 (initial_scale) inside buffer    (none)
+    tf1       (none)  0.9    1e-10   inside       1                 inside buffer    (none)
+    hinton    (none)  0.9    1e-8*   outside      0                 (no momentum)    L2
+    ========  ======  =====  ======  ===========  ================  ===============  ============
 
     Every row is checked against traces recorded from the library itself (optax
     0.2.8, Keras 3.15, TensorFlow 2.21's tf.compat.v1 optimizer; tests/reference).
-    ``weight_decay`` here is always the L2 penalty added to the gradient; Keras's own
-    ``weight_decay`` argument is decoupled (AdamW-style), so it does not port to it.
+    In the keras preset ``weight_decay`` is Keras's own (decoupled, applied before the
+    step with the step's lr); optax.rmsprop and TF1's RMSPropOptimizer have no weight
+    decay, so those presets refuse it (add it outside a preset: L2, as
+    ``optax.chain(optax.add_decayed_weights(wd), optax.rmsprop(...))`` does).
 
     "(none)": that library has no default learning rate, so the preset asks for
     ``lr=``. *Lecture 6e of Hinton's Coursera course gives no epsilon; 1e-8
@@ -100,6 +107,7 @@ class RMSProp(Optimizer):
         "eps_in_sqrt": False,
         "initial_square_avg": 0.0,
         "lr_in_momentum": False,
+        "decoupled_weight_decay": False,
     }
     checks = {
         "lr": check_lr,
@@ -113,6 +121,7 @@ class RMSProp(Optimizer):
         "eps_in_sqrt": check_bool,
         "initial_square_avg": check_nonnegative,
         "lr_in_momentum": check_bool,
+        "decoupled_weight_decay": check_bool,
     }
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
     squares_gradient = True
@@ -121,11 +130,28 @@ class RMSProp(Optimizer):
     #: library -> hyperparameters of that library's RMSProp (see the class docstring).
     PRESETS = {
         "pytorch": {"lr": 1e-2, "rho": 0.99, "eps": 1e-8},
-        "keras": {"lr": 1e-3, "rho": 0.9, "eps": 1e-7, "eps_in_sqrt": True, "lr_in_momentum": True},
+        "keras": {
+            "lr": 1e-3,
+            "rho": 0.9,
+            "eps": 1e-7,
+            "eps_in_sqrt": True,
+            "lr_in_momentum": True,
+            "decoupled_weight_decay": True,
+        },
         # optax.rmsprop chains scale_by_rms -> scale_by_learning_rate -> trace: lr enters the buffer
         "optax": {"rho": 0.9, "eps": 1e-8, "eps_in_sqrt": True, "lr_in_momentum": True},
         "tf1": {"rho": 0.9, "eps": 1e-10, "eps_in_sqrt": True, "initial_square_avg": 1.0, "lr_in_momentum": True},
         "hinton": {"rho": 0.9, "eps": 1e-8},
+    }
+    PRESET_LACKS = {
+        "optax": {
+            "weight_decay": "optax.rmsprop has no weight decay; optax.chain(optax.add_decayed_weights(wd), "
+            "optax.rmsprop(...)) is L2, RMSProp(params, **RMSProp.PRESETS['optax'], lr=..., weight_decay=wd)",
+        },
+        "tf1": {
+            "weight_decay": "tf.compat.v1.train.RMSPropOptimizer has no weight decay (TF1 adds an L2 term "
+            "to the loss: RMSProp's own weight_decay outside a preset)",
+        },
     }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
@@ -144,7 +170,8 @@ class RMSProp(Optimizer):
         The same step in plain NumPy, allocating freely: ``rmsprop_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
         """
-        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
+        # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
         rho, lr, v = group["rho"], group["lr"], state["square_avg"]
         new_sq = np.multiply(grad, grad, out=scratch[0])
         new_sq *= 1.0 - rho

@@ -14,7 +14,8 @@ class SGD(Optimizer):
     Algorithm (one step, element-wise; ``g`` is the gradient)::
 
         g <- -g                      if maximize
-        g <- g + weight_decay*theta  (L2 penalty)
+        g <- g + weight_decay*theta  (L2 penalty; or, with decoupled_weight_decay,
+                                      theta <- theta*(1 - lr*weight_decay) before the step)
         if momentum > 0:
             b <- g                                  when b is new (first step with momentum on)
             b <- momentum*b + (1 - dampening)*g     afterwards
@@ -23,21 +24,57 @@ class SGD(Optimizer):
             direction <- g
         theta <- theta - lr*direction
 
-    Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
-    (Sutskever et al. 2013 put it inside; the two agree while lr is constant).
-    As in torch, the buffer starts as the first gradient it sees, undamped, also when
-    momentum is switched on after some plain steps; switched off, it is kept, and
-    resumes if momentum comes back.
+        with lr_in_momentum (Keras), lr enters the buffer instead:
+            b <- momentum*b + (1 - dampening)*lr*g           (b <- lr*g when new)
+            theta <- theta - (lr*g + momentum*b)   if nesterov else  theta - b
 
-    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``direction``).
+    Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
+    (Sutskever et al. 2013 and Keras put it inside; the two agree while lr is constant,
+    and differ as soon as a schedule changes lr: the buffer then remembers old steps
+    at their old lr). As in torch, the buffer starts as the first gradient it sees,
+    undamped, also when momentum is switched on after some plain steps; switched off,
+    it is kept, and resumes if momentum comes back.
+
+    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``direction``;
+    with lr_in_momentum, the scale applied to each new gradient as it enters the buffer).
 
     Args:
         lr: step size α, in [0, inf). Default 1e-3 (torch 2.x).
         momentum: μ, in [0, 1). Default 0.
         dampening: in [0, 1]. Default 0.
-        weight_decay: L2 coefficient, in [0, inf). Default 0.
-        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
+        weight_decay: in [0, inf). Default 0. The L2 coefficient, or the decoupled
+            decay rate with decoupled_weight_decay.
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0, unless
+            nesterov_needs_momentum is False).
         maximize: ascend instead of descend.
+        decoupled_weight_decay: shrink the weights, theta <- theta*(1 - lr*weight_decay),
+            before the step instead of adding weight_decay*theta to the gradient (Keras 3's
+            ``weight_decay``). Default False.
+        lr_in_momentum: accumulate ``lr*g`` in the buffer and step by it (Keras's
+            m <- mu*m - lr*g, theta <- theta + m) instead of accumulating ``g`` and
+            stepping by ``lr*b``. Default False (torch). Identical while lr is constant.
+        nesterov_needs_momentum: refuse nesterov=True with momentum 0, as torch does.
+            Default True. False: nesterov with momentum 0 is plain SGD, as Keras, optax
+            and TF1 accept it (Keras's own golden test uses ``SGD(nesterov=True)``).
+
+    The dialects (``SGD.preset(name, params, **overrides)``):
+
+    ========  ======  ===============  ===============  ===============  =====================
+    preset    lr      lr enters        weight_decay     dampening        nesterov, momentum 0
+    ========  ======  ===============  ===============  ===============  =====================
+    pytorch   1e-3    after buffer     L2               yes              refused
+    keras     1e-2    inside buffer    decoupled        (none)           plain SGD
+    optax     (none)  after buffer     (none)           (none)           plain SGD
+    tf1       (none)  after buffer     (none)           (none)           plain SGD
+    ========  ======  ===============  ===============  ===============  =====================
+
+    optax is ``optax.sgd(lr, momentum, nesterov)`` (``trace`` then
+    ``scale_by_learning_rate``); tf1 is ``tf.compat.v1.train.GradientDescentOptimizer(lr)``
+    for momentum 0 and ``MomentumOptimizer(lr, momentum, use_nesterov=nesterov)``
+    otherwise (with momentum 0 the two compute the same). All three start the buffer at
+    0, which equals torch's b <- g without dampening. "(none)": that library has no
+    such setting, and the preset refuses it. Each row is checked against traces
+    recorded from the library (tests/reference/dialects_sgd_family.py).
 
     References: Polyak (1964), "Some methods of speeding up the convergence of
     iteration methods"; Sutskever, Martens, Dahl, Hinton (2013), "On the
@@ -51,6 +88,9 @@ class SGD(Optimizer):
         "weight_decay": 0.0,
         "nesterov": False,
         "maximize": False,
+        "decoupled_weight_decay": False,
+        "lr_in_momentum": False,
+        "nesterov_needs_momentum": True,
     }
     checks = {
         "lr": check_lr,
@@ -59,14 +99,43 @@ class SGD(Optimizer):
         "weight_decay": check_nonnegative,
         "nesterov": check_bool,
         "maximize": check_bool,
+        "decoupled_weight_decay": check_bool,
+        "lr_in_momentum": check_bool,
+        "nesterov_needs_momentum": check_bool,
     }
     state_names = ("momentum_buffer",)
+    n_scratch = 2  # lr_in_momentum with nesterov needs lr*g and mu*b at once
+
+    #: library -> hyperparameters of that library's SGD (see the class docstring).
+    PRESETS = {
+        "pytorch": {"lr": 1e-3},
+        "keras": {"lr": 1e-2, "lr_in_momentum": True, "decoupled_weight_decay": True, "nesterov_needs_momentum": False},
+        "optax": {"nesterov_needs_momentum": False},
+        "tf1": {"nesterov_needs_momentum": False},
+    }
+    PRESET_LACKS = {
+        "keras": {"dampening": "keras.optimizers.SGD has no dampening"},
+        "optax": {
+            "dampening": "optax.sgd has no dampening",
+            "weight_decay": "optax.sgd has no weight decay; optax.chain(optax.add_decayed_weights(wd), "
+            "optax.sgd(...)) is L2, SGD(params, **SGD.PRESETS['optax'], lr=..., weight_decay=wd)",
+        },
+        "tf1": {
+            "dampening": "tf.compat.v1.train.MomentumOptimizer has no dampening",
+            "weight_decay": "tf.compat.v1.train's GradientDescentOptimizer and MomentumOptimizer have no "
+            "weight decay (TF1 adds an L2 term to the loss: SGD's own weight_decay outside a preset)",
+        },
+    }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
         return ("momentum_buffer",) if group["momentum"] > 0 else ()
 
     def check_consistency(self, group: Group) -> None:
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+        if not group["nesterov"]:
+            return
+        if group["momentum"] == 0 and not group["nesterov_needs_momentum"]:
+            return  # nesterov without momentum is plain SGD (Keras, optax, TF1)
+        if group["momentum"] <= 0 or group["dampening"] != 0:
             raise ValueError(
                 "nesterov=True requires momentum > 0 and dampening = 0, "
                 f"got momentum={group['momentum']} and dampening={group['dampening']}"
@@ -80,7 +149,11 @@ class SGD(Optimizer):
         The same step in plain NumPy, allocating freely: ``sgd_momentum_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
         """
-        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2).
+        # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
+        # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        if group["momentum"] > 0 and group["lr_in_momentum"]:
+            self._step_with_lr_in_momentum(param, grad, state, group, out=scratch[0], spare=scratch[1])
+            return
         if group["momentum"] > 0:
             direction = self._momentum_direction(grad, state, group, out=scratch[0])  # b, or g + mu*b
         else:
@@ -104,6 +177,29 @@ class SGD(Optimizer):
         look_ahead = np.multiply(b, mu, out=out)
         look_ahead += grad  # g + mu*b
         return look_ahead
+
+    @staticmethod
+    def _step_with_lr_in_momentum(
+        param: np.ndarray, grad: np.ndarray, state: State, group: Group, out: np.ndarray, spare: np.ndarray
+    ) -> None:
+        """lr_in_momentum (Keras): b <- mu*b + (1-dampening)*lr*g (b <- lr*g when new), then
+        theta <- theta - b, or theta <- theta - (lr*g + mu*b) with nesterov."""
+        b, mu = state["momentum_buffer"], group["momentum"]
+        lr_g = np.multiply(grad, group["lr"], out=out)  # lr*g
+        if "momentum_buffer" in state["new_state"]:
+            b[...] = lr_g  # b <- lr*g (Keras: m <- 0*mu - lr*g)
+        else:
+            b *= mu
+            if group["dampening"] != 0:
+                lr_g *= 1.0 - group["dampening"]
+            b += lr_g  # b <- mu*b + (1-dampening)*lr*g
+        if not group["nesterov"]:
+            param -= b  # theta <- theta - b
+            return
+        # nesterov with momentum > 0 implies dampening 0 (check_consistency): lr_g is still lr*g
+        look_ahead = np.multiply(b, mu, out=spare)
+        look_ahead += lr_g  # lr*g + mu*b
+        param -= look_ahead  # theta <- theta - (lr*g + mu*b)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         out[...] = group["lr"]
