@@ -20,9 +20,13 @@ setting the library does not have, is refused with a message naming both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..parameter import Parameter
 from .checks import check_choice
 
 if TYPE_CHECKING:
@@ -30,6 +34,11 @@ if TYPE_CHECKING:
 
 #: the libraries every optimizer is compared with, in the order tables list them.
 LIBRARIES = ("pytorch", "keras", "optax", "tf1")
+#: settings no optimizer of that library has (each class adds its own in ``PRESET_LACKS``).
+LIBRARY_LACKS = {
+    library: {"maximize": f"{library} has no maximize (negate the loss instead)"}
+    for library in ("keras", "optax", "tf1")
+}
 
 
 def preset(cls: type[Optimizer], library: str, params: Any, overrides: Mapping[str, Any]) -> Optimizer:
@@ -39,7 +48,8 @@ def preset(cls: type[Optimizer], library: str, params: Any, overrides: Mapping[s
     if library not in cls.PRESETS:
         has = ", ".join(repr(name) for name in names if name in cls.PRESETS)
         raise ValueError(f"{library} has no {cls.__name__}: there is no {library!r} preset (presets: {has})")
-    for setting, why in cls.PRESET_LACKS.get(library, {}).items():
+    lacks = {**LIBRARY_LACKS.get(library, {}), **cls.PRESET_LACKS.get(library, {})}
+    for setting, why in lacks.items():
         if setting in overrides:
             raise ValueError(f"the {library!r} preset of {cls.__name__} has no {setting!r}: {why}")
     settings = {**cls.PRESETS[library], **overrides}
@@ -51,3 +61,119 @@ def preset(cls: type[Optimizer], library: str, params: Any, overrides: Mapping[s
 def available(cls: type[Optimizer]) -> dict[str, bool]:
     """library -> whether ``cls`` has a preset for it (the combinations that do not exist are False)."""
     return {library: library in cls.PRESETS for library in LIBRARIES}
+
+
+# ---------------------------------------------------------------------------- porting
+@dataclass
+class Comparison:
+    """What :func:`compare` found: where two optimizers part ways, and which setting explains it.
+
+    Attributes:
+        differing: setting -> (value in a, value in b), for the settings that differ.
+        gaps: (steps + 1,) the largest |theta_a - theta_b| / max(|theta_a|, |theta_b|, floor) after each step.
+        first_step: the first step whose gap exceeds ``tol`` (None: they agree throughout).
+        closing: setting -> the final gap when b takes a's value of that one setting
+            (nan where b does not accept it); the setting with the smallest is the one to fix first.
+    """
+
+    differing: dict[str, tuple[Any, Any]]
+    gaps: np.ndarray
+    first_step: int | None
+    closing: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def final_gap(self) -> float:
+        return float(self.gaps[-1])
+
+    @property
+    def best_knob(self) -> str | None:
+        """The single setting that, copied from a into b, leaves the smallest final gap."""
+        finite = {k: v for k, v in self.closing.items() if np.isfinite(v)}
+        return min(finite, key=lambda k: finite[k]) if finite else None
+
+    def __str__(self) -> str:
+        if self.first_step is None:
+            return f"the two agree to {self.final_gap:.2g} over {len(self.gaps) - 1} steps"
+        lines = [
+            f"they part at step {self.first_step} and end {self.final_gap:.3g} apart (relative)",
+            *(f"  {k}: {a!r} vs {b!r}" for k, (a, b) in self.differing.items()),
+        ]
+        if self.best_knob is not None:
+            lines.append(f"copying {self.best_knob} from a into b leaves {self.closing[self.best_knob]:.3g}")
+        return "\n".join(lines)
+
+
+def compare(
+    make_a: Callable[[list[Parameter]], Optimizer],
+    make_b: Callable[[list[Parameter]], Optimizer],
+    theta0: Any,
+    gradient: Callable[[np.ndarray, int], np.ndarray],
+    steps: int = 100,
+    tol: float = 1e-6,
+) -> Comparison:
+    """Run two optimizers from the same start on the same problem and say where they differ.
+
+    Args:
+        make_a, make_b: ``params -> optimizer``, e.g. ``lambda ps: Adam.preset("keras", ps)``.
+        theta0: the common start (an array; copied).
+        gradient: ``gradient(theta, t)`` -> the gradient at ``theta`` at step ``t`` (each
+            optimizer sees the gradient at its own point, as in a real port).
+        steps: how many steps, >= 1.
+        tol: the relative gap that counts as parting ways.
+
+    Example: ``compare(lambda ps: RMSProp.preset("pytorch", ps), lambda ps: RMSProp.preset("keras",
+    ps, lr=1e-2), np.ones(3), lambda th, t: 2 * th)`` names rho and eps_in_sqrt, among others.
+    """
+    from .checks import check_int, check_positive
+
+    steps = check_int("steps", steps, 1)
+    tol = check_positive("tol", tol)
+    start = np.array(theta0, dtype=float if np.asarray(theta0).dtype.kind != "f" else None, copy=True)
+    first = make_a([Parameter(start.copy())])
+    second = make_b([Parameter(start.copy())])
+    a, b = _settings(first), _settings(second)
+    differing = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if not _same(a.get(k), b.get(k))}
+    if type(first) is not type(second):
+        differing = {"optimizer": (type(first).__name__, type(second).__name__), **differing}
+    gaps = _gaps(make_a, make_b, start, gradient, steps)
+    over = np.flatnonzero(gaps > tol)
+    closing: dict[str, float] = {}
+    if type(first) is type(second):
+        for key in differing:
+
+            def fixed(ps: list[Parameter], key: str = key) -> Optimizer:
+                return type(second)(ps, **{**b, key: a[key]})
+
+            try:
+                closing[key] = float(_gaps(make_a, fixed, start, gradient, steps)[-1])
+            except (ValueError, TypeError):
+                closing[key] = float("nan")  # b does not accept a's value of this setting alone
+    return Comparison(differing, gaps, int(over[0]) if over.size else None, closing)
+
+
+def _settings(opt: Optimizer) -> dict[str, Any]:
+    return {k: v for k, v in opt.param_groups[0].items() if k != "params"}
+
+
+def _same(x: Any, y: Any) -> bool:
+    return type(x) is type(y) and bool(np.all(np.asarray(x) == np.asarray(y)))
+
+
+def _gaps(
+    make_a: Callable[[list[Parameter]], Optimizer],
+    make_b: Callable[[list[Parameter]], Optimizer],
+    start: np.ndarray,
+    gradient: Callable[[np.ndarray, int], np.ndarray],
+    steps: int,
+) -> np.ndarray:
+    pa, pb = Parameter(start.copy()), Parameter(start.copy())
+    opt_a, opt_b = make_a([pa]), make_b([pb])
+    floor = max(float(np.abs(start).max(initial=0.0)), 1e-12) * 1e-3
+    gaps = np.zeros(steps + 1)
+    for t in range(steps):
+        pa.grad, pb.grad = gradient(pa.data.copy(), t), gradient(pb.data.copy(), t)
+        opt_a.step()
+        opt_b.step()
+        scale = np.maximum(np.maximum(np.abs(pa.data), np.abs(pb.data)), floor)
+        gaps[t + 1] = float(np.max(np.abs(pa.data - pb.data) / scale, initial=0.0))
+    return gaps

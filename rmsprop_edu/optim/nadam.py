@@ -17,17 +17,21 @@ class NAdam(Optimizer):
 
         g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty; or, with
                                                       decoupled_weight_decay, theta <- theta*(1 - lr*wd))
-        mu_t <- beta1*(1 - 0.5*0.96^(t*psi))          momentum schedule
-        mu_{t+1} <- beta1*(1 - 0.5*0.96^((t+1)*psi))
+        mu_t <- beta1*(1 - 0.5*0.96^(t*psi))          momentum schedule (Keras: psi = 1)
+        mu_t <- beta1                                 ... or constant, if constant_momentum (optax)
+        mu_{t+1} <- beta1*(1 - 0.5*0.96^((t+1)*psi))  (beta1 if constant_momentum)
         P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1
         m <- beta1*m + (1 - beta1)*g
         v <- beta2*v + (1 - beta2)*g^2
-        denom <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root
+        denom <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root (torch, Keras, optax)
+        denom <- sqrt(v / (1 - beta2^t) + eps_root) + eps if eps_root > 0 (optax)
         theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/denom
                        - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom
 
     The two terms are the Nesterov look-ahead: the current gradient plus the
-    momentum that the *next* step will apply.
+    momentum that the *next* step will apply. With constant_momentum, P_t = beta1^t and
+    the step is lr*((1 - beta1)/(1 - beta1^t)*g + beta1/(1 - beta1^(t+1))*m)/denom:
+    optax.nadam (Adam with ``nesterov=True``). Keras's Nadam is psi = 1.
 
     Effective learning rate: ``lr / denom``, the multiplier applied to the
     look-ahead direction ``(1 - mu_t)/(1 - P_t)*g + mu_{t+1}/(1 - P_t*mu_{t+1})*m``.
@@ -39,8 +43,25 @@ class NAdam(Optimizer):
         weight_decay: in [0, inf). Default 0.
         decoupled_weight_decay: apply weight_decay as AdamW does (theta <- theta*(1 - lr*wd)
             before the update) instead of adding wd*theta to the gradient. Default False.
-        momentum_decay: psi, in [0, inf). Default 4e-3.
+        momentum_decay: psi, in [0, inf). Default 4e-3 (torch); Keras's schedule is psi = 1.
         maximize: ascend instead of descend.
+        constant_momentum: mu_t = beta1 at every step (optax.nadam); momentum_decay is then
+            unused. Default False.
+        eps_root: in [0, inf), added to v_hat inside the root (optax's eps_root). Default 0.
+
+    The dialects (``NAdam.preset(name, params, **overrides)``; checked against traces
+    recorded from each library, tests/test_dialects_adam.py):
+
+    ========  ======  =====  =======================  ============  =====================
+    preset    lr      eps    mu_t                     weight_decay  (library)
+    ========  ======  =====  =======================  ============  =====================
+    pytorch   2e-3    1e-8   b1(1-0.5*0.96^(0.004t))  L2            torch.optim.NAdam
+    keras     1e-3    1e-7   b1(1-0.5*0.96^t)         decoupled     keras.optimizers.Nadam
+    optax     (none)  1e-8   b1 (constant)            decoupled*    optax.nadam / nadamw
+    ========  ======  =====  =======================  ============  =====================
+
+    *optax.nadam has no weight decay; ``weight_decay=`` in the optax preset is optax.nadamw's.
+    TF1 has no NAdam (tf.compat.v1.train has no NadamOptimizer).
 
     Reference: Dozat (2016), "Incorporating Nesterov momentum into Adam", ICLR workshop.
     """
@@ -53,6 +74,8 @@ class NAdam(Optimizer):
         "momentum_decay": 4e-3,
         "decoupled_weight_decay": False,
         "maximize": False,
+        "constant_momentum": False,
+        "eps_root": 0.0,
     }
     checks = {
         "lr": check_lr,
@@ -62,6 +85,8 @@ class NAdam(Optimizer):
         "decoupled_weight_decay": check_bool,
         "momentum_decay": check_nonnegative,
         "maximize": check_bool,
+        "constant_momentum": check_bool,
+        "eps_root": check_nonnegative,
     }
     state_names = ("exp_avg", "exp_avg_sq")
     scalar_state_names = ("mu_product",)
@@ -69,11 +94,37 @@ class NAdam(Optimizer):
     nonnegative_state = ("exp_avg_sq",)
     n_scratch = 2
 
+    #: library -> settings of that library's NAdam (see the class docstring).
+    PRESETS = {
+        "pytorch": {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "momentum_decay": 4e-3},
+        "keras": {
+            "lr": 1e-3,
+            "betas": (0.9, 0.999),
+            "eps": 1e-7,
+            "momentum_decay": 1.0,
+            "decoupled_weight_decay": True,
+        },
+        "optax": {"betas": (0.9, 0.999), "eps": 1e-8, "constant_momentum": True, "decoupled_weight_decay": True},
+    }
+    PRESET_LACKS = {
+        "pytorch": {"eps_root": "torch.optim.NAdam has no eps_root"},
+        "keras": {
+            "momentum_decay": "keras.optimizers.Nadam fixes mu_t = beta1*(1 - 0.5*0.96^t) (momentum_decay = 1)",
+            "eps_root": "keras.optimizers.Nadam has no eps_root",
+        },
+        "optax": {
+            "momentum_decay": "optax.nadam's momentum is constant, mu_t = b1",
+        },
+    }
+
     def init_state(self, param: Parameter, group: Group) -> State:
         return {**super().init_state(param, group), "mu_product": 1.0}
 
     @staticmethod
     def _mu(group: Group, t: int) -> float:
+        """mu_t = beta1*(1 - 0.5*0.96^(t*psi)), or beta1 with constant_momentum."""
+        if group["constant_momentum"]:
+            return group["betas"][0]
         return group["betas"][0] * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
 
     def check_scalar_state(self, where: str, state: State) -> None:
@@ -112,6 +163,8 @@ class NAdam(Optimizer):
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
         np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
+        if group["eps_root"] > 0:
+            out += group["eps_root"]  # v_hat + eps_root (optax)
         np.sqrt(out, out=out)
         out += group["eps"]  # denom <- sqrt(v / (1 - beta2^t)) + eps
         return out

@@ -23,13 +23,19 @@ class RAdam(Optimizer):
         rho_t <- rho_inf - 2*t*beta2^t / (1 - beta2^t)       length of the approximated SMA
         if rho_t > 5:                                         v's variance is tractable
             r_t <- sqrt((rho_t - 4)(rho_t - 2)rho_inf / ((rho_inf - 4)(rho_inf - 2)rho_t))
-            denom <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction
+            denom <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction (eps_hat, torch)
+            denom <- sqrt(v/(1 - beta2^t) + eps_root) + eps        ... or after it, if not eps_hat (optax)
             theta <- theta - lr * r_t * m_hat / denom
         else:                                                 warm-up: plain momentum SGD
             theta <- theta - lr * m_hat
 
     Effective learning rate: ``lr * r_t / denom`` once rectified, ``lr`` during the
     first steps (with the default beta2, the first 5).
+
+    torch puts eps on the uncorrected root (``eps_hat``, as Adam's Keras/TF1 form) and
+    optax on the corrected one; they part when eps is not small against sqrt(v). optax
+    rectifies when rho_t >= 5 (its ``threshold``), torch when rho_t > 5: the same steps
+    unless rho_t is exactly 5.
 
     Args:
         lr: in [0, inf). Default 1e-3.
@@ -39,6 +45,22 @@ class RAdam(Optimizer):
         decoupled_weight_decay: apply weight_decay as AdamW does (theta <- theta*(1 - lr*wd)
             before the update) instead of adding wd*theta to the gradient. Default False.
         maximize: ascend instead of descend.
+        eps_hat: eps on the uncorrected root, denom = (sqrt(v) + eps)/sqrt(1 - beta2^t).
+            Default True (torch); False gives optax's sqrt(v_hat + eps_root) + eps.
+        eps_root: in [0, inf), added to v_hat inside the root (optax); only with eps_hat=False.
+            Default 0.
+
+    The dialects (``RAdam.preset(name, params, **overrides)``; checked against traces
+    recorded from optax, tests/test_dialects_adam.py):
+
+    ========  ======  =====  ========================  ============  ==================
+    preset    lr      eps    eps placed                weight_decay  (library)
+    ========  ======  =====  ========================  ============  ==================
+    pytorch   1e-3    1e-8   (sqrt(v) + eps)/sqrt(c2)  L2            torch.optim.RAdam
+    optax     (none)  1e-8   sqrt(v_hat + er) + eps    (none)        optax.radam
+    ========  ======  =====  ========================  ============  ==================
+
+    Keras 3 has no RAdam (keras.optimizers lists none), nor has TF1 (tf.compat.v1.train).
 
     Reference: Liu et al. (2020), "On the variance of the adaptive learning rate
     and beyond", ICLR.
@@ -51,6 +73,8 @@ class RAdam(Optimizer):
         "weight_decay": 0.0,
         "decoupled_weight_decay": False,
         "maximize": False,
+        "eps_hat": True,
+        "eps_root": 0.0,
     }
     checks = {
         "lr": check_lr,
@@ -59,10 +83,29 @@ class RAdam(Optimizer):
         "weight_decay": check_nonnegative,
         "decoupled_weight_decay": check_bool,
         "maximize": check_bool,
+        "eps_hat": check_bool,
+        "eps_root": check_nonnegative,
     }
     state_names = ("exp_avg", "exp_avg_sq")
     squares_gradient = True
     nonnegative_state = ("exp_avg_sq",)
+
+    #: library -> settings of that library's RAdam (see the class docstring).
+    PRESETS = {
+        "pytorch": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8},
+        "optax": {"betas": (0.9, 0.999), "eps": 1e-8, "eps_hat": False},
+    }
+    PRESET_LACKS = {
+        "pytorch": {"eps_root": "torch.optim.RAdam has no eps_root"},
+        "optax": {
+            "weight_decay": "optax.radam has no weight decay (and optax has no radamw)",
+            "decoupled_weight_decay": "optax.radam has no weight decay (and optax has no radamw)",
+        },
+    }
+
+    def check_consistency(self, group: Group) -> None:
+        if group["eps_hat"] and group["eps_root"] > 0:
+            raise ValueError("eps_root (optax) needs eps_hat=False: it goes inside the root of the corrected v_hat")
 
     def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
         # sqrt(1 - beta2^t) / (sqrt(v) + eps) is formed before it meets m: where the gradient
@@ -111,9 +154,22 @@ class RAdam(Optimizer):
 
     @staticmethod
     def _inverse_denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """out <- 1/denom = sqrt(1 - beta2^t) / (sqrt(v) + eps)."""
+        if not group["eps_hat"]:
+            return RAdam._inverse_denominator_corrected(state, group, out)
         np.sqrt(state["exp_avg_sq"], out=out)
         out += group["eps"]
         np.divide(math.sqrt(1.0 - group["betas"][1] ** state["step"]), out, out=out)
+        return out
+
+    @staticmethod
+    def _inverse_denominator_corrected(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """eps_hat=False (optax): out <- 1/(sqrt(v/(1 - beta2^t) + eps_root) + eps)."""
+        np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
+        out += group["eps_root"]
+        np.sqrt(out, out=out)
+        out += group["eps"]
+        np.divide(1.0, out, out=out)
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
