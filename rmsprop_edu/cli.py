@@ -134,9 +134,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{k}={v}" for k, v in cls.defaults.items() if k in ("lr", "rho", "betas", "eps", "momentum")
         )
         print(f"  {name:18s} {defaults}")
-    print("RMSProp presets (RMSProp.preset(name, params, ...)):")
-    for name, settings in optim.RMSProp.PRESETS.items():
-        print(f"  {name:18s} {settings}")
+    print("presets (Opt.preset(library, params, ...); the README's dialect tables say what each sets):")
+    for cls in OPTIMIZERS.values():
+        if cls.PRESETS:
+            print(f"  {cls.__name__:18s} {', '.join(cls.PRESETS)}")
     print("datasets:")
     print(f"  for --model mlp:   {', '.join(MLP_DATASETS)}")
     print(f"  for --model rnn:   {', '.join(RNN_DATASETS)}")
@@ -401,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         help="list surfaces, optimizers, presets and datasets",
         description="List the names the other commands accept: surfaces, optimizers (with their defaults), "
-        "RMSProp presets, and the datasets for each model.",
+        "each optimizer's presets, and the datasets for each model.",
         formatter_class=raw,
         epilog="examples:\n  rmsprop-edu list\n  rmsprop-edu list | grep -i adam",
     )

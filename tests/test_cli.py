@@ -136,6 +136,9 @@ def test_list_names_everything(capsys):
     text = capsys.readouterr().out
     for name in ("rosenbrock", "moving_bowl", "rmsprop", "adamw", "keras", "tf1", "spirals", "adding"):
         assert name in text
+    # the presets line of each optimizer names exactly the libraries that have it
+    assert "  RAdam              pytorch, optax\n" in text
+    assert "  Adam               pytorch, keras, optax, tf1\n" in text
 
 
 @pytest.mark.parametrize(
