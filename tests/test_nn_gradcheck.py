@@ -162,3 +162,23 @@ def test_report_reads_like_the_usual_interpretation():
     report = check_gradients(Broken(3, 2, rng=0), nn.MSELoss(), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
     assert report["weight"].verdict == "wrong" and report["bias"].verdict == "good"
     assert "weight" in repr(report) and "wrong" in repr(report)
+
+
+def test_sequential_asks_only_its_first_module_to_skip_the_input_gradient():
+    class Square(nn.Module):
+        """y = x^2, written as a user would: backward takes dout alone."""
+
+        def forward(self, x):
+            self._x = x
+            return x * x
+
+        def backward(self, dout):
+            return 2 * self._x * dout  # dx = 2 x dy
+
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), Square(), nn.Linear(4, 2, rng=1))
+    x, target = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    assert_good(check_gradients(model, nn.MSELoss(), x, target))
+    loss = nn.MSELoss()
+    model.zero_grad()
+    loss(model(x), target)
+    assert model.backward(loss.backward(), input_grad=False) is None  # as train.fit calls it

@@ -181,3 +181,54 @@ def test_skipping_the_input_gradient_keeps_the_parameter_gradients():
         grads.append([p.grad.copy() for p in model.parameters()])
     for a, b in zip(*grads, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _first_layers():
+    """Each kind of layer, with an input for it and the gradient of a loss at its output."""
+    gen = np.random.default_rng(3)
+    seq = gen.normal(size=(2, 4, 3))
+    flat = gen.normal(size=(5, 3))
+    return {
+        "Linear": (lambda: nn.Linear(3, 2, rng=0), flat),
+        "RNN": (lambda: nn.RNN(3, 2, rng=0), seq),
+        "LSTM": (lambda: nn.LSTM(3, 2, rng=0), seq),
+        "GRU": (lambda: nn.GRU(3, 2, rng=0), seq),
+        "ReLU": (nn.ReLU, flat),
+        "LeakyReLU": (lambda: nn.LeakyReLU(0.1), flat),
+        "Tanh": (nn.Tanh, flat),
+        "Sigmoid": (nn.Sigmoid, flat),
+        "Dropout": (lambda: nn.Dropout(0.5, rng=0), flat),
+        "LastStep": (nn.LastStep, seq),
+        "Embedding": (lambda: nn.Embedding(6, 2, rng=0), np.array([[0, 5, 5], [1, 2, 0]])),
+        "Sequential": (lambda: nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 2, rng=1)), flat),
+    }
+
+
+@pytest.mark.parametrize("name", list(_first_layers()))
+def test_input_grad_false_returns_none_and_the_same_parameter_gradients(name):
+    make, x = _first_layers()[name]
+    results = {}
+    for input_grad in (True, False):
+        layer = make()
+        out = layer(x)
+        dout = np.random.default_rng(4).normal(size=out.shape)
+        results[input_grad] = (layer.backward(dout, input_grad=input_grad), [p.grad for p in layer.parameters()])
+    (dx, grads), (skipped, grads_skipped) = results[True], results[False]
+    assert skipped is None
+    assert (dx is None) == (name == "Embedding")  # integer indices have no gradient
+    for a, b in zip(grads, grads_skipped, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_matches_the_textbook_formula_and_saturates_without_overflow(dtype):
+    from rmsprop_edu.nn.layers import sigmoid
+
+    x = np.linspace(-30, 30, 601).astype(dtype)
+    expected = 1 / (1 + np.exp(-x.astype(np.float64)))  # no overflow for |x| <= 30
+    rtol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(sigmoid(x), expected, rtol=rtol)
+    assert sigmoid(x).dtype == dtype
+    with np.errstate(over="raise"):  # 1 / (1 + e^-x) would overflow e^-x at x = -1000
+        extremes = sigmoid(np.array([-1000.0, 1000.0, np.nan], dtype=dtype))
+    assert extremes[0] == 0.0 and extremes[1] == 1.0 and np.isnan(extremes[2])

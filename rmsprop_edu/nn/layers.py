@@ -23,10 +23,11 @@ def check_input(layer: str, x: np.ndarray, features: int, dtype: np.dtype) -> No
 
 
 class Linear(Module):
-    """y = x W + b.
+    """y = x W + b, with W the parameter ``weight`` and b the parameter ``bias``.
 
-    Shapes: x (..., in_features), W (in_features, out_features), b (out_features,),
-    y (..., out_features). Backward: dW = x^T dy, db = sum of dy, dx = dy W^T.
+    Shapes: x: (..., in_features), W: (in_features, out_features), b: (out_features,),
+    y: (..., out_features). Backward: dW = x^T dy, db = sum of dy, dx = dy W^T; with
+    ``input_grad=False`` it skips dx, a matrix product (the first layer's input is data).
     """
 
     def __init__(
@@ -76,12 +77,13 @@ class ReLU(Module):
         self._mask = ~(x <= 0)
         return np.where(self._mask, x, x.dtype.type(0))
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        return np.where(self._cached(self._mask), dout, dout.dtype.type(0))
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        mask = self._cached(self._mask)
+        return np.where(mask, dout, dout.dtype.type(0)) if input_grad else None
 
 
 class LeakyReLU(Module):
-    """y = x for x > 0, slope * x otherwise."""
+    """y = x for x > 0, slope * x otherwise; dy/dx = 1 for x > 0, slope otherwise."""
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
@@ -92,8 +94,9 @@ class LeakyReLU(Module):
         self._mask = x > 0
         return np.where(self._mask, x, self.slope * x)
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        return np.where(self._cached(self._mask), dout, self.slope * dout)
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        mask = self._cached(self._mask)
+        return np.where(mask, dout, self.slope * dout) if input_grad else None
 
 
 class Tanh(Module):
@@ -107,15 +110,16 @@ class Tanh(Module):
         self._y = np.tanh(x)
         return self._y
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         y = self._cached(self._y)
-        return dout * (1 - y * y)
+        return dout * (1 - y * y) if input_grad else None
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), computed without overflow for large |x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    e = np.exp(-np.abs(x))  # e^-|x| <= 1: no overflow
+    # x >= 0: 1 / (1 + e^-x);   x < 0: e^x / (1 + e^x), the same value multiplied through by e^x
+    return np.where(x >= 0, 1, e) / (1 + e)
 
 
 class Sigmoid(Module):
@@ -129,15 +133,17 @@ class Sigmoid(Module):
         self._y = sigmoid(x)
         return self._y
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         y = self._cached(self._y)
-        return dout * y * (1 - y)
+        return dout * y * (1 - y) if input_grad else None
 
 
 class Dropout(Module):
-    """In training mode, zero each element with probability p and scale the rest by 1/(1-p)
-    (inverted dropout); in eval mode, the identity. The mask comes from the layer's own
-    seeded Generator, so runs are reproducible."""
+    """Inverted dropout: in training mode y = x * m / (1 - p), with m_j = 0 with probability p, else 1.
+
+    In eval mode (and for p = 0) it is the identity. Backward: dx = dy * m / (1 - p), the same
+    scale. The mask comes from the layer's own seeded Generator, so runs are reproducible.
+    """
 
     def __init__(self, p: float = 0.5, rng: Rng = None) -> None:
         super().__init__()
@@ -153,15 +159,17 @@ class Dropout(Module):
         self._scale = (keep / (1 - self.p)).astype(x.dtype)
         return x * self._scale
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
-        return dout * self._cached(self._scale)
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        scale = self._cached(self._scale)
+        return dout * scale if input_grad else None
 
 
 class Embedding(Module):
-    """Rows of a table: idx (...) of ints in [0, num) -> out (..., dim).
+    """Rows of a table: ``idx: (...)`` of ints in [0, num) -> ``out: (..., dim)``, out = weight[idx].
 
-    Backward scatters dout into the rows that were used (np.add.at handles repeated
-    indices); integer inputs have no gradient, so it returns None.
+    The table is the parameter ``weight: (num, dim)``. Backward scatters dout into the rows that
+    were used (np.add.at handles repeated indices). Integer indices have no gradient, so it
+    returns None whatever ``input_grad`` says.
     """
 
     def __init__(self, num: int, dim: int, rng: Rng = None, dtype: object = np.float64) -> None:
@@ -188,4 +196,4 @@ class Embedding(Module):
         grad = np.zeros_like(self.weight.data)
         np.add.at(grad, idx, dout)  # each used row gets the sum of its gradients
         self.weight.accumulate_grad(grad)
-        return None
+        return None  # integer indices: no input gradient

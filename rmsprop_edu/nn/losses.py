@@ -1,4 +1,9 @@
-"""Losses: ``forward(pred, target) -> float`` (mean over elements) and ``backward() -> dpred``."""
+"""Losses: ``forward(pred, target) -> float``, a mean, and ``backward() -> dpred``, shaped like ``pred``.
+
+A loss has no parameters and its input, the prediction, always needs its gradient, so it is
+not a ``Module``: its ``backward`` takes no argument and starts the chain,
+``model.backward(loss.backward())``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from .layers import sigmoid
 
 
 class Loss:
+    """Base class: ``forward`` caches what ``backward`` needs, as layers do."""
+
     def __init__(self) -> None:
         self._cache: tuple[np.ndarray, ...] | None = None
 
@@ -32,9 +39,9 @@ def _same_shape(name: str, pred: np.ndarray, target: np.ndarray) -> None:
 
 
 class SoftmaxCrossEntropy(Loss):
-    """-log softmax(logits)[target], averaged over every position.
+    """-log softmax(logits)[target], averaged over every position (N of them: all axes but the last).
 
-    Shapes: logits (..., C), integer target (...) with values in [0, C).
+    Shapes: logits: (..., C), target: (...) of ints in [0, C).
     Stable: log-softmax = z - max(z) - log(sum(exp(z - max(z)))).
     Backward: (softmax(logits) - onehot(target)) / N.
     """
@@ -68,7 +75,10 @@ class SoftmaxCrossEntropy(Loss):
 
 
 class MSELoss(Loss):
-    """mean((pred - target)^2); backward 2 (pred - target) / N."""
+    """mean((pred - target)^2) over all N elements; backward 2 (pred - target) / N.
+
+    Shapes: pred and target alike; the target is cast to pred's dtype.
+    """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         _same_shape("MSELoss", pred, target)
@@ -82,8 +92,12 @@ class MSELoss(Loss):
 
 
 class BCEWithLogits(Loss):
-    """Binary cross-entropy on logits z with targets y in [0, 1], averaged:
-    max(z, 0) - z y + log(1 + exp(-|z|)) (stable for any z); backward (sigmoid(z) - y) / N."""
+    """Binary cross-entropy on logits z with targets y in [0, 1], averaged over all N elements.
+
+    Each element's loss is -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)), computed as
+    max(z, 0) - z y + log(1 + exp(-|z|)), stable for any z. Backward: (sigmoid(z) - y) / N.
+    Shapes: logits and target alike.
+    """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
         _same_shape("BCEWithLogits", logits, target)

@@ -22,6 +22,7 @@ def as_generator(rng: Rng) -> np.random.Generator:
 
 
 def check_float_dtype(dtype: Any) -> np.dtype:
+    """``np.dtype(dtype)`` if it is float32 or float64, the two dtypes the layers support."""
     resolved = np.dtype(dtype)
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be float32 or float64, got {resolved}")
@@ -29,15 +30,16 @@ def check_float_dtype(dtype: Any) -> np.dtype:
 
 
 class Module:
-    """Base class of layers, losses-free models and containers.
+    """Base class of layers and of the models built from them (losses are not Modules: see ``losses.Loss``).
 
     * ``forward(x)`` (also ``module(x)``) computes the output and caches exactly
       what ``backward`` needs;
-    * ``backward(dout)`` returns the gradient with respect to the input and
+    * ``backward(dout, input_grad=True)`` returns the gradient with respect to the input and
       **adds** each parameter's gradient into its ``.grad`` (so gradients of
       several losses or time steps accumulate until ``zero_grad()``);
-    * ``parameters()`` lists the Parameters in a stable order, named like
-      ``"0.weight"`` or ``"rnn.W_hh"``.
+    * ``parameters()`` lists the Parameters in a stable order, each named by its path:
+      in ``Sequential(Embedding(...), RNN(...), Linear(...))`` they are ``"0.weight"``,
+      ``"1.W_x"``, ``"1.W_h"``, ``"1.b"``, ``"2.weight"`` and ``"2.bias"``.
     """
 
     training: bool = True
@@ -91,9 +93,19 @@ class Module:
         raise NotImplementedError
 
     def backward(self, dout: Any, input_grad: bool = True) -> Any:
-        """Add the parameters' gradients into ``.grad`` and return d(loss)/d(input); with
-        ``input_grad=False`` the input gradient may be skipped (returns None), which saves
-        a matrix product in a network's first layer."""
+        """Add the parameters' gradients into ``.grad`` and return d(loss)/d(input).
+
+        Args:
+            dout: d(loss)/d(output), shaped like the output of ``forward``.
+            input_grad: False when the caller has no use for d(loss)/d(input), as for a
+                network's first layer, whose input is data: the layer then does not compute
+                it and returns None. In ``Linear`` and the recurrent layers that skips a matrix
+                product; an activation then has nothing left to compute. ``Sequential`` passes
+                it to its first module only; ``Embedding`` returns None either way (integer inputs).
+
+        Returns:
+            d(loss)/d(input), shaped like the input of ``forward``, or None (see ``input_grad``).
+        """
         raise NotImplementedError
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -111,7 +123,7 @@ class Module:
 
 
 class Sequential(Module):
-    """Modules applied in order; parameters named ``"0.weight"``, ``"1.bias"``, ..."""
+    """Modules applied in order; parameters named by position, ``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ..."""
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -130,7 +142,11 @@ class Sequential(Module):
         return x
 
     def backward(self, dout: Any, input_grad: bool = True) -> Any:
+        """Backward through the modules in reverse order; ``input_grad`` reaches the first only.
+
+        Every other module's input gradient is needed: it is the gradient at the output of the module before.
+        """
         modules = list(self._children.values())
-        for i in range(len(modules) - 1, -1, -1):
-            dout = modules[i].backward(dout, input_grad=input_grad or i > 0)
-        return dout
+        for module in reversed(modules[1:]):
+            dout = module.backward(dout)
+        return modules[0].backward(dout, input_grad=input_grad) if modules else dout

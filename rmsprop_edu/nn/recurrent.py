@@ -1,9 +1,17 @@
 """Recurrent layers with backpropagation through time written out step by step.
 
-All are batch-first: ``x`` (B, T, D) -> hidden states ``hs`` (B, T, H). The
+All are batch-first: ``x: (B, T, D)`` -> hidden states ``hs: (B, T, H)``. The
 input projection of every time step is one matrix product before the loop
-(``x W_x`` for the whole sequence), and the weight gradients are one matrix
+(``x W_x + b`` for the whole sequence), and the weight gradients are one matrix
 product after the backward loop, so only the recurrence itself is a Python loop.
+As in CS231n, each cell's step is a small function whose lines are the equations
+of its class docstring (``_lstm_step`` and ``_lstm_step_backward``, the same for
+the GRU); the class runs the loop over time. The RNN's step is two lines, written
+in its loop.
+
+Notation: ``dX`` is d(loss)/dX. Going back through time, ``dh_prev`` is what step
+t + 1 sends back to h_t (as in CS231n's ``dprev_h``), so the gradient reaching h_t
+is ``dh = dhs[:, t] + dh_prev``: from the output at step t and from the steps after it.
 
 ``truncate=k`` (truncated BPTT) stops the gradient from flowing from step t back
 to step t-1 whenever t is a positive multiple of k: the sequence is cut into
@@ -50,10 +58,25 @@ def _initial(name: str, state: Any, batch: int, hidden: int, dtype: np.dtype) ->
 
 
 def _cut(t: int, truncate: int | None) -> bool:
+    """Whether truncated BPTT stops the gradient between step t and step t - 1."""
     return truncate is not None and t > 0 and t % truncate == 0
 
 
+def _ifgo(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The LSTM's gate blocks i, f, g, o of ``a: (..., 4H)``, as views (writing into one writes into ``a``)."""
+    hid = a.shape[-1] // 4
+    return a[..., :hid], a[..., hid : 2 * hid], a[..., 2 * hid : 3 * hid], a[..., 3 * hid :]
+
+
+def _rzn(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The GRU's gate blocks r, z, n of ``a: (..., 3H)``, as views (writing into one writes into ``a``)."""
+    hid = a.shape[-1] // 3
+    return a[..., :hid], a[..., hid : 2 * hid], a[..., 2 * hid :]
+
+
 class _Recurrent(Module):
+    """What the three cells share: the weights W_x, W_h, b, the checks, and the weight gradients."""
+
     def __init__(self, input_size: int, hidden_size: int, gates: int, rng: Rng, dtype: object, truncate: int | None):
         super().__init__()
         check_int("input_size", input_size, 1)
@@ -72,26 +95,52 @@ class _Recurrent(Module):
         self.last_state: Any = None
         self.dh0: np.ndarray | None = None
 
-    def _accumulate(
-        self, x: np.ndarray, h_prev: np.ndarray, d_x_part: np.ndarray, d_h_part: np.ndarray, input_grad: bool = True
+    def _weight_grads(
+        self, x: np.ndarray, h0: np.ndarray, hs: np.ndarray, da: np.ndarray, du: np.ndarray, input_grad: bool
     ) -> np.ndarray | None:
-        """Weight gradients for the whole sequence at once; returns dx (B, T, D) (None if not wanted)."""
+        """Add dW_x, dW_h and db into ``.grad`` for the whole sequence at once; return dx (None if not wanted).
+
+        Args:
+            x: (B, T, D), the inputs.
+            h0: (B, H), the initial state.
+            hs: (B, T, H), the hidden states.
+            da: (B, T, G*H), the gradient at the input side x_t W_x + b of every step
+                (G = 1, 4, 3 blocks for the RNN, the LSTM, the GRU).
+            du: (B, T, G*H), the gradient at the hidden side h_{t-1} W_h. The RNN and the LSTM
+                add the two sides before any nonlinearity, so they pass ``du=da``; the GRU does not.
+            input_grad: whether to compute dx.
+
+        Returns:
+            dx: (B, T, D), or None if ``input_grad`` is False.
+        """
+        h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # h_{t-1} of every step t
         flat_x, flat_h = x.reshape(-1, self.input_size), h_prev.reshape(-1, self.hidden_size)
         # explicit widths: -1 cannot be inferred when the batch is empty (B = 0)
-        rows, width = flat_x.shape[0], d_x_part.shape[-1]
-        dxp, dhp = d_x_part.reshape(rows, width), d_h_part.reshape(rows, width)
-        self.W_x.accumulate_grad(flat_x.T @ dxp, owned=True)  # dW_x = sum_t x_t^T da_t
-        self.W_h.accumulate_grad(flat_h.T @ dhp, owned=True)  # dW_h = sum_t h_{t-1}^T da_t
-        self.b.accumulate_grad(dxp.sum(axis=0), owned=True)
-        return d_x_part @ self.W_x.data.T if input_grad else None  # dx_t = da_t W_x^T
+        rows, width = flat_x.shape[0], da.shape[-1]
+        flat_da, flat_du = da.reshape(rows, width), du.reshape(rows, width)
+        self.W_x.accumulate_grad(flat_x.T @ flat_da, owned=True)  # dW_x = sum_t x_t^T da_t
+        self.W_h.accumulate_grad(flat_h.T @ flat_du, owned=True)  # dW_h = sum_t h_{t-1}^T du_t
+        self.b.accumulate_grad(flat_da.sum(axis=0), owned=True)  # db = sum_t da_t (and over the batch)
+        return da @ self.W_x.data.T if input_grad else None  # dx_t = da_t W_x^T
 
 
 class RNN(_Recurrent):
-    """Elman RNN: h_t = tanh(x_t W_x + h_{t-1} W_h + b).
+    """Elman RNN.
 
-    Shapes: x (B, T, D), h0 (B, H), W_x (D, H), W_h (H, H), b (H,), hs (B, T, H).
-    W_h starts orthogonal. Backward: with a_t the pre-activation,
-    da_t = (dh_t + da_{t+1} W_h^T) * (1 - h_t^2).
+    Forward, for t = 0, ..., T-1::
+
+        a_t = x_t W_x + h_{t-1} W_h + b
+        h_t = tanh(a_t)
+
+    Backward, for t = T-1, ..., 0 (dh_t: the gradient reaching h_t from the output and from step t + 1)::
+
+        dh_t = dhs_t + da_{t+1} W_h^T
+        da_t = dh_t * (1 - h_t^2)
+        dW_x = sum_t x_t^T da_t,   dW_h = sum_t h_{t-1}^T da_t,   db = sum_t da_t
+        dx_t = da_t W_x^T,   dh0 = da_0 W_h^T
+
+    Shapes: x: (B, T, D), h0: (B, H), W_x: (D, H), W_h: (H, H), b: (H,), hs: (B, T, H).
+    W_h starts orthogonal.
     """
 
     def __init__(
@@ -105,43 +154,125 @@ class RNN(_Recurrent):
         super().__init__(input_size, hidden_size, 1, rng, dtype, truncate)
 
     def forward(self, x: np.ndarray, state: np.ndarray | None = None) -> np.ndarray:
+        """Run the sequence.
+
+        Args:
+            x: (B, T, D), the inputs.
+            state: (B, H), the initial state h0 (zeros if None).
+
+        Returns:
+            hs: (B, T, H), the hidden state of every step.
+        """
         _check_sequence("RNN", x, self.input_size, self.dtype)
         batch, steps, _ = x.shape
         h = h0 = _initial("RNN initial state", state, batch, self.hidden_size, self.dtype)
-        a = x @ self.W_x.data + self.b.data  # the input part of every step at once
+        a = x @ self.W_x.data + self.b.data  # x_t W_x + b for every step at once; the loop adds h_{t-1} W_h
         hs = np.empty((batch, steps, self.hidden_size), dtype=self.dtype)
         w_h = self.W_h.data
         for t in range(steps):
-            pre = a[:, t]
-            pre += h @ w_h
-            h = hs[:, t] = np.tanh(pre)
+            a_t = a[:, t]
+            a_t += h @ w_h  # a_t = x_t W_x + h_{t-1} W_h + b
+            h = hs[:, t] = np.tanh(a_t)  # h_t = tanh(a_t)
         self._cache = (x, h0, hs)
         self.last_state = h
         return hs
 
     def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate through time; add dW_x, dW_h, db into ``.grad`` and set ``dh0``.
+
+        Args:
+            dhs: (B, T, H), the gradient at every hidden state.
+            input_grad: whether to compute dx.
+
+        Returns:
+            dx: (B, T, D), or None if ``input_grad`` is False.
+        """
         x, h0, hs = self._cached(self._cache)
         da = np.empty_like(hs)
-        dh_next = np.zeros_like(h0)
+        dh_prev = np.zeros_like(h0)  # nothing comes back from after the last step
         w_h_t = self.W_h.data.T
-        for t in range(hs.shape[1] - 1, -1, -1):
-            dh = dhs[:, t] + dh_next
+        for t in reversed(range(hs.shape[1])):
+            dh = dhs[:, t] + dh_prev  # dh_t = dhs_t + da_{t+1} W_h^T
             h = hs[:, t]
-            da[:, t] = dh * (1 - h * h)  # through tanh
-            dh_next = np.zeros_like(h0) if _cut(t, self.truncate) else da[:, t] @ w_h_t
-        self.dh0 = dh_next
-        h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
-        return self._accumulate(x, h_prev, da, da, input_grad)
+            da[:, t] = dh * (1 - h * h)  # da_t = dh_t * (1 - h_t^2), through tanh
+            dh_prev = np.zeros_like(h0) if _cut(t, self.truncate) else da[:, t] @ w_h_t  # da_t W_h^T
+        self.dh0 = dh_prev
+        # a_t adds x_t W_x and h_{t-1} W_h, so both weights see the same da
+        return self._weight_grads(x, h0, hs, da=da, du=da, input_grad=input_grad)
+
+
+def _lstm_step(a: np.ndarray, c_prev: np.ndarray, gates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One LSTM step forward.
+
+    Args:
+        a: (B, 4H), the pre-activation a_t = x_t W_x + h_{t-1} W_h + b.
+        c_prev: (B, H), the cell c_{t-1}.
+        gates: (B, 4H), receives i, f, g, o for backward.
+
+    Returns:
+        h_t, c_t and tanh(c_t), each (B, H); backward needs the last one.
+    """
+    a_i, a_f, a_g, a_o = _ifgo(a)
+    i = sigmoid(a_i)
+    f = sigmoid(a_f)
+    g = np.tanh(a_g)
+    o = sigmoid(a_o)
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    np.concatenate([i, f, g, o], axis=-1, out=gates)  # kept for backward
+    return h, c, tanh_c
+
+
+def _lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray, c_prev: np.ndarray, tanh_c: np.ndarray, gates: np.ndarray, da: np.ndarray
+) -> np.ndarray:
+    """One LSTM step backward.
+
+    Args:
+        dh: (B, H), dh_t, the gradient reaching h_t.
+        dc: (B, H), f_{t+1} * dc_{t+1}, what step t + 1 sends back to c_t.
+        c_prev: (B, H), the cell c_{t-1}.
+        tanh_c: (B, H), tanh(c_t), saved by the forward step.
+        gates: (B, 4H), the forward step's i, f, g, o.
+        da: (B, 4H), receives da_i, da_f, da_g, da_o.
+
+    Returns:
+        f * dc_t, (B, H): what reaches c_{t-1}.
+    """
+    i, f, g, o = _ifgo(gates)
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # dc_t, adding the path through h_t = o * tanh(c_t)
+    da_i = dc * g * i * (1 - i)
+    da_f = dc * c_prev * f * (1 - f)
+    da_g = dc * i * (1 - g * g)
+    da_o = dh * tanh_c * o * (1 - o)
+    np.concatenate([da_i, da_f, da_g, da_o], axis=-1, out=da)  # da_t = [da_i, da_f, da_g, da_o]
+    return dc * f
 
 
 class LSTM(_Recurrent):
-    """Long short-term memory (Hochreiter & Schmidhuber, 1997), gates in the order i, f, g, o:
+    """Long short-term memory (Hochreiter & Schmidhuber, 1997), gates in the order i, f, g, o.
 
-        [i, f, g, o] = [sigmoid, sigmoid, tanh, sigmoid](x_t W_x + h_{t-1} W_h + b)
-        c_t = f * c_{t-1} + i * g;   h_t = o * tanh(c_t)
+    Forward, for t = 0, ..., T-1 (``_lstm_step``)::
 
-    Shapes: W_x (D, 4H), W_h (H, 4H), b (4H,), state (h0, c0) each (B, H). The forget
-    gate's bias starts at 1, so the cell remembers by default.
+        a_t = x_t W_x + h_{t-1} W_h + b = [a_i, a_f, a_g, a_o]
+        i = sigmoid(a_i),   f = sigmoid(a_f),   g = tanh(a_g),   o = sigmoid(a_o)
+        c_t = f * c_{t-1} + i * g
+        h_t = o * tanh(c_t)
+
+    Backward, for t = T-1, ..., 0 (``_lstm_step_backward``; gates without a subscript are step t's)::
+
+        dh_t = dhs_t + da_{t+1} W_h^T
+        dc_t = f_{t+1} * dc_{t+1} + dh_t * o * (1 - tanh(c_t)^2)
+        da_i = dc_t * g * i * (1 - i)
+        da_f = dc_t * c_{t-1} * f * (1 - f)
+        da_g = dc_t * i * (1 - g^2)
+        da_o = dh_t * tanh(c_t) * o * (1 - o)
+        dW_x = sum_t x_t^T da_t,   dW_h = sum_t h_{t-1}^T da_t,   db = sum_t da_t
+        dx_t = da_t W_x^T,   dh0 = da_0 W_h^T,   dc0 = f_0 * dc_0
+
+    Shapes: x: (B, T, D), state (h0, c0): (B, H) each, W_x: (D, 4H), W_h: (H, 4H), b: (4H,),
+    hs: (B, T, H). The forget gate's bias starts at 1, so the cell remembers by default.
     """
 
     def __init__(
@@ -153,10 +284,20 @@ class LSTM(_Recurrent):
         truncate: int | None = None,
     ):
         super().__init__(input_size, hidden_size, 4, rng, dtype, truncate)
-        self.b.data[hidden_size : 2 * hidden_size] = 1.0
+        _, b_f, _, _ = _ifgo(self.b.data)
+        b_f[:] = 1.0
         self.dc0: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Run the sequence.
+
+        Args:
+            x: (B, T, D), the inputs.
+            state: a pair (h0, c0), each (B, H) (zeros if None).
+
+        Returns:
+            hs: (B, T, H), the hidden state of every step.
+        """
         _check_sequence("LSTM", x, self.input_size, self.dtype)
         batch, steps, _ = x.shape
         hid = self.hidden_size
@@ -167,55 +308,114 @@ class LSTM(_Recurrent):
         h0, c0 = state if state is not None else (None, None)
         h = h0 = _initial("LSTM initial h", h0, batch, hid, self.dtype)
         c = c0 = _initial("LSTM initial c", c0, batch, hid, self.dtype)
-        a = x @ self.W_x.data + self.b.data
-        gates = np.empty((batch, steps, 4 * hid), dtype=self.dtype)
-        cs, hs = (np.empty((batch, steps, hid), dtype=self.dtype) for _ in range(2))
+        a = x @ self.W_x.data + self.b.data  # x_t W_x + b for every step at once
+        gates = np.empty((batch, steps, 4 * hid), dtype=self.dtype)  # i, f, g, o
+        cs, hs, tanh_cs = (np.empty((batch, steps, hid), dtype=self.dtype) for _ in range(3))
+        w_h = self.W_h.data
         for t in range(steps):
-            pre = a[:, t] + h @ self.W_h.data
-            gate = gates[:, t]
-            gate[:, : 2 * hid] = sigmoid(pre[:, : 2 * hid])  # i, f
-            gate[:, 2 * hid : 3 * hid] = np.tanh(pre[:, 2 * hid : 3 * hid])  # g
-            gate[:, 3 * hid :] = sigmoid(pre[:, 3 * hid :])  # o
-            i, f, g, o = (gate[:, k * hid : (k + 1) * hid] for k in range(4))
-            c = cs[:, t] = f * c + i * g
-            h = hs[:, t] = o * np.tanh(c)
-        self._cache = (x, h0, c0, gates, cs, hs)
+            a_t = a[:, t] + h @ w_h  # a_t = x_t W_x + h_{t-1} W_h + b
+            h, c, tanh_c = _lstm_step(a_t, c, gates[:, t])
+            hs[:, t], cs[:, t], tanh_cs[:, t] = h, c, tanh_c
+        self._cache = (x, h0, c0, gates, cs, hs, tanh_cs)
         self.last_state = (h, c)
         return hs
 
     def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        x, h0, c0, gates, cs, hs = self._cached(self._cache)
-        hid = self.hidden_size
+        """Backpropagate through time; add dW_x, dW_h, db into ``.grad`` and set ``dh0`` and ``dc0``.
+
+        Args:
+            dhs: (B, T, H), the gradient at every hidden state.
+            input_grad: whether to compute dx.
+
+        Returns:
+            dx: (B, T, D), or None if ``input_grad`` is False.
+        """
+        x, h0, c0, gates, cs, hs, tanh_cs = self._cached(self._cache)
         da = np.empty_like(gates)
-        dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
-        for t in range(hs.shape[1] - 1, -1, -1):
-            i, f, g, o = (gates[:, t, k * hid : (k + 1) * hid] for k in range(4))
+        dh_prev, dc_prev = np.zeros_like(h0), np.zeros_like(c0)  # nothing comes back from after the last step
+        w_h_t = self.W_h.data.T
+        for t in reversed(range(hs.shape[1])):
             c_prev = cs[:, t - 1] if t > 0 else c0
-            tanh_c = np.tanh(cs[:, t])
-            dh = dhs[:, t] + dh_next
-            dc = dc_next + dh * o * (1 - tanh_c * tanh_c)  # through h = o tanh(c)
-            d = da[:, t]
-            d[:, :hid] = dc * g * i * (1 - i)  # di through sigmoid
-            d[:, hid : 2 * hid] = dc * c_prev * f * (1 - f)  # df
-            d[:, 2 * hid : 3 * hid] = dc * i * (1 - g * g)  # dg through tanh
-            d[:, 3 * hid :] = dh * tanh_c * o * (1 - o)  # do
+            dh = dhs[:, t] + dh_prev  # dh_t = dhs_t + da_{t+1} W_h^T
+            dc_prev = _lstm_step_backward(dh, dc_prev, c_prev, tanh_cs[:, t], gates[:, t], da[:, t])
             if _cut(t, self.truncate):
-                dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
+                dh_prev, dc_prev = np.zeros_like(h0), np.zeros_like(c0)
             else:
-                dh_next, dc_next = d @ self.W_h.data.T, dc * f
-        self.dh0, self.dc0 = dh_next, dc_next
-        h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
-        return self._accumulate(x, h_prev, da, da, input_grad)
+                dh_prev = da[:, t] @ w_h_t  # da_t W_h^T
+        self.dh0, self.dc0 = dh_prev, dc_prev
+        # a_t adds x_t W_x and h_{t-1} W_h, so both weights see the same da
+        return self._weight_grads(x, h0, hs, da=da, du=da, input_grad=input_grad)
+
+
+def _gru_step(a: np.ndarray, u: np.ndarray, h_prev: np.ndarray, gates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One GRU step forward.
+
+    Args:
+        a: (B, 3H), the input side a_t = x_t W_x + b.
+        u: (B, 3H), the hidden side u_t = h_{t-1} W_h + b_h.
+        h_prev: (B, H), the state h_{t-1}.
+        gates: (B, 3H), receives r, z, n for backward.
+
+    Returns:
+        h_t and u_n, each (B, H); backward needs u_n.
+    """
+    a_r, a_z, a_n = _rzn(a)
+    u_r, u_z, u_n = _rzn(u)
+    r = sigmoid(a_r + u_r)
+    z = sigmoid(a_z + u_z)
+    n = np.tanh(a_n + r * u_n)
+    h = (1 - z) * n + z * h_prev
+    np.concatenate([r, z, n], axis=-1, out=gates)  # kept for backward
+    return h, u_n
+
+
+def _gru_step_backward(
+    dh: np.ndarray, h_prev: np.ndarray, gates: np.ndarray, u_n: np.ndarray, da: np.ndarray, du: np.ndarray
+) -> np.ndarray:
+    """One GRU step backward.
+
+    Args:
+        dh: (B, H), dh_t, the gradient reaching h_t.
+        h_prev: (B, H), the state h_{t-1}.
+        gates: (B, 3H), the forward step's r, z, n.
+        u_n: (B, H), the forward step's u_n.
+        da: (B, 3H), receives da_r, da_z, da_n (the input side).
+        du: (B, 3H), receives du_r, du_z, du_n (the hidden side).
+
+    Returns:
+        dh_t * z, (B, H): what reaches h_{t-1} directly, without W_h.
+    """
+    r, z, n = _rzn(gates)
+    da_n = dh * (1 - z) * (1 - n * n)
+    da_z = dh * (h_prev - n) * z * (1 - z)
+    da_r = da_n * u_n * r * (1 - r)
+    np.concatenate([da_r, da_z, da_n], axis=-1, out=da)  # da_t = [da_r, da_z, da_n]
+    np.concatenate([da_r, da_z, da_n * r], axis=-1, out=du)  # du_t = [da_r, da_z, da_n * r]
+    return dh * z
 
 
 class GRU(_Recurrent):
-    """Gated recurrent unit (Cho et al., 2014), torch's formulation, gates r, z, n:
+    """Gated recurrent unit (Cho et al., 2014), torch's formulation, gates in the order r, z, n.
 
-        r = sigmoid(x W_xr + h W_hr + b_r),  z = sigmoid(x W_xz + h W_hz + b_z)
-        n = tanh(x W_xn + r * (h W_hn + b_hn) + b_n)
+    Forward, for t = 0, ..., T-1 (``_gru_step``). The input side a and the hidden side u
+    are kept apart, because the reset gate r multiplies u_n alone::
+
+        a_t = x_t W_x + b         = [a_r, a_z, a_n]
+        u_t = h_{t-1} W_h + b_h   = [u_r, u_z, u_n]
+        r = sigmoid(a_r + u_r),   z = sigmoid(a_z + u_z),   n = tanh(a_n + r * u_n)
         h_t = (1 - z) * n + z * h_{t-1}
 
-    Shapes: W_x (D, 3H), W_h (H, 3H), b (3H,) on the input side, b_h (3H,) inside.
+    Backward, for t = T-1, ..., 0 (``_gru_step_backward``; gates without a subscript are step t's)::
+
+        dh_t = dhs_t + dh_{t+1} * z_{t+1} + du_{t+1} W_h^T
+        da_n = dh_t * (1 - z) * (1 - n^2)
+        da_z = dh_t * (h_{t-1} - n) * z * (1 - z)
+        da_r = da_n * u_n * r * (1 - r)
+        du_t = [da_r, da_z, da_n * r]
+        dW_x = sum_t x_t^T da_t,   db = sum_t da_t,   dW_h = sum_t h_{t-1}^T du_t,   db_h = sum_t du_t
+        dx_t = da_t W_x^T,   dh0 = dh_0 * z_0 + du_0 W_h^T
+
+    Shapes: x: (B, T, D), h0: (B, H), W_x: (D, 3H), b: (3H,), W_h: (H, 3H), b_h: (3H,), hs: (B, T, H).
     """
 
     def __init__(
@@ -230,49 +430,58 @@ class GRU(_Recurrent):
         self.b_h = self.add_parameter("b_h", np.zeros(3 * hidden_size, dtype=self.dtype))
 
     def forward(self, x: np.ndarray, state: np.ndarray | None = None) -> np.ndarray:
+        """Run the sequence.
+
+        Args:
+            x: (B, T, D), the inputs.
+            state: (B, H), the initial state h0 (zeros if None).
+
+        Returns:
+            hs: (B, T, H), the hidden state of every step.
+        """
         _check_sequence("GRU", x, self.input_size, self.dtype)
         batch, steps, _ = x.shape
         hid = self.hidden_size
         h = h0 = _initial("GRU initial state", state, batch, hid, self.dtype)
-        a = x @ self.W_x.data + self.b.data
+        a = x @ self.W_x.data + self.b.data  # a_t = x_t W_x + b for every step at once
         gates = np.empty((batch, steps, 3 * hid), dtype=self.dtype)  # r, z, n
-        hw_n = np.empty((batch, steps, hid), dtype=self.dtype)
+        u_ns = np.empty((batch, steps, hid), dtype=self.dtype)  # backward needs u_n, which r multiplies
         hs = np.empty((batch, steps, hid), dtype=self.dtype)
+        w_h, b_h = self.W_h.data, self.b_h.data
         for t in range(steps):
-            hw = h @ self.W_h.data + self.b_h.data
-            r = sigmoid(a[:, t, :hid] + hw[:, :hid])
-            z = sigmoid(a[:, t, hid : 2 * hid] + hw[:, hid : 2 * hid])
-            n = np.tanh(a[:, t, 2 * hid :] + r * hw[:, 2 * hid :])
-            gates[:, t, :hid], gates[:, t, hid : 2 * hid], gates[:, t, 2 * hid :] = r, z, n
-            hw_n[:, t] = hw[:, 2 * hid :]
-            h = hs[:, t] = (1 - z) * n + z * h
-        self._cache = (x, h0, gates, hw_n, hs)
+            u = h @ w_h + b_h  # u_t = h_{t-1} W_h + b_h
+            h, u_n = _gru_step(a[:, t], u, h, gates[:, t])
+            hs[:, t], u_ns[:, t] = h, u_n
+        self._cache = (x, h0, gates, u_ns, hs)
         self.last_state = h
         return hs
 
     def backward(self, dhs: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        x, h0, gates, hw_n, hs = self._cached(self._cache)
-        hid = self.hidden_size
-        d_x_part, d_h_part = np.empty_like(gates), np.empty_like(gates)
-        dh_next = np.zeros_like(h0)
-        for t in range(hs.shape[1] - 1, -1, -1):
-            r, z, n = gates[:, t, :hid], gates[:, t, hid : 2 * hid], gates[:, t, 2 * hid :]
+        """Backpropagate through time; add dW_x, db, dW_h, db_h into ``.grad`` and set ``dh0``.
+
+        Args:
+            dhs: (B, T, H), the gradient at every hidden state.
+            input_grad: whether to compute dx.
+
+        Returns:
+            dx: (B, T, D), or None if ``input_grad`` is False.
+        """
+        x, h0, gates, u_ns, hs = self._cached(self._cache)
+        da, du = np.empty_like(gates), np.empty_like(gates)
+        dh_prev = np.zeros_like(h0)  # nothing comes back from after the last step
+        w_h_t = self.W_h.data.T
+        for t in reversed(range(hs.shape[1])):
             h_prev = hs[:, t - 1] if t > 0 else h0
-            dh = dhs[:, t] + dh_next
-            dan = dh * (1 - z) * (1 - n * n)  # through n = tanh(...)
-            daz = dh * (h_prev - n) * z * (1 - z)
-            dar = dan * hw_n[:, t] * r * (1 - r)
-            d_x_part[:, t, :hid], d_x_part[:, t, hid : 2 * hid], d_x_part[:, t, 2 * hid :] = dar, daz, dan
-            d_h_part[:, t, :hid], d_h_part[:, t, hid : 2 * hid], d_h_part[:, t, 2 * hid :] = dar, daz, dan * r
-            dh_next = np.zeros_like(h0) if _cut(t, self.truncate) else dh * z + d_h_part[:, t] @ self.W_h.data.T
-        self.dh0 = dh_next
-        h_prev_all = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
-        self.b_h.accumulate_grad(d_h_part.reshape(-1, 3 * hid).sum(axis=0))
-        return self._accumulate(x, h_prev_all, d_x_part, d_h_part, input_grad)
+            dh = dhs[:, t] + dh_prev  # dh_t = dhs_t + dh_{t+1} * z_{t+1} + du_{t+1} W_h^T
+            dh_direct = _gru_step_backward(dh, h_prev, gates[:, t], u_ns[:, t], da[:, t], du[:, t])
+            dh_prev = np.zeros_like(h0) if _cut(t, self.truncate) else dh_direct + du[:, t] @ w_h_t
+        self.dh0 = dh_prev
+        self.b_h.accumulate_grad(du.reshape(-1, du.shape[-1]).sum(axis=0))  # db_h = sum_t du_t
+        return self._weight_grads(x, h0, hs, da=da, du=du, input_grad=input_grad)
 
 
 class LastStep(Module):
-    """Many-to-one readout helper: hs (B, T, H) -> hs[:, -1] (B, H)."""
+    """Many-to-one readout: ``hs: (B, T, H)`` -> ``hs[:, -1]: (B, H)``; backward puts dout at the last step."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -282,8 +491,10 @@ class LastStep(Module):
         self._shape = hs.shape
         return hs[:, -1]
 
-    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray:
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         shape = self._cached(self._shape)
+        if not input_grad:  # its only output is the input gradient
+            return None
         dhs = np.zeros(shape, dtype=dout.dtype)
         dhs[:, -1] = dout
         return dhs
