@@ -434,3 +434,22 @@ def test_sgd_momentum_from_the_first_step_still_starts_at_the_gradient():
     p.grad = np.array([1.0])
     opt.step()  # buf = 0.5*1 + 0.5*1 = 1
     assert p.data[0] == -2.0
+
+
+def test_settings_are_checked_again_whenever_they_change_between_steps():
+    # step() skips re-checking a group whose settings are the very objects it checked last time;
+    # any new value (a float, a tuple) and any array lr (mutable in place) must be checked again.
+    p = Parameter(np.ones(2))
+    opt = Adam([p], lr=np.full(2, 0.1))
+    p.grad = np.ones(2)
+    opt.step()
+    opt.param_groups[0]["lr"][1] = -1.0  # changed in place: same object
+    before = p.data.copy()
+    with pytest.raises(ValueError, match="lr given as an array must hold finite floats in"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, before)
+    opt.param_groups[0]["lr"] = 0.1
+    opt.step()
+    opt.param_groups[0]["betas"] = (0.9, 1.5)
+    with pytest.raises(ValueError, match=r"betas\[1\] must be in \[0, 1\), got 1.5"):
+        opt.step()

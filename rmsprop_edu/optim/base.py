@@ -48,7 +48,6 @@ from .checks import (
 
 State = dict[str, Any]
 Group = dict[str, Any]
-_PLAIN = (float, int, bool, str)  # settings compared by value to skip re-checking them
 
 
 class Optimizer:
@@ -98,7 +97,7 @@ class Optimizer:
         self.param_groups: list[Group] = []
         self.state: dict[Parameter, State] = {}
         self._applied: dict[int, Group] = {}  # group index -> the hyperparameters of its last step
-        self._validated: dict[int, tuple[tuple, Group]] = {}  # group index -> (its settings, checked)
+        self._validated: dict[int, Group] = {}  # group index -> its settings as last checked
         self._limits_ok: set[tuple] = set()  # (dtype, eps, lr) already checked against the dtype
         self._blocks = Blockwise()
         for group in param_groups_from(name, params):
@@ -221,19 +220,20 @@ class Optimizer:
             self._blocks.apply(self, p, state, hyper, new_state)
 
     def _validated_group(self, index: int, group: Group) -> Group:
-        """The group's hyperparameters, checked; the check is skipped when they are the very
-        values checked at the previous step (plain numbers only: an array lr is always checked)."""
-        hyper = {k: v for k, v in group.items() if k != "params"}
-        plain = all(
-            type(v) in _PLAIN or (type(v) is tuple and all(type(x) is float for x in v)) for v in hyper.values()
-        )
-        settings = tuple((k, type(v), v) for k, v in hyper.items()) if plain else ()
-        if settings and settings == self._validated.get(index, ((), {}))[0]:
-            return self._validated[index][1]
+        """The group's hyperparameters, checked; not again while they are the very objects checked
+        at the previous step (a new value, even an equal one, is checked; an array lr always is)."""
+        last = self._validated.get(index)
+        if (
+            last is not None
+            and len(group) == len(last) + 1
+            and not isinstance(last["lr"], np.ndarray)
+            and all(group.get(k) is v for k, v in last.items())
+        ):
+            return last
         # a key added by hand between steps (a typo such as "momentun") would otherwise be ignored
         check_known_keys(f"{type(self).__name__} parameter group {index}", group, ["params", *self.defaults])
-        checked = self._checked(hyper)
-        self._validated[index] = (settings, checked)
+        checked = self._checked({k: v for k, v in group.items() if k != "params"})
+        self._validated[index] = checked
         return checked
 
     def _check_parameter(self, p: Parameter, group: Group) -> None:
