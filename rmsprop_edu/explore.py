@@ -62,9 +62,8 @@ class Explorer:
 
     figure: Figure
     values: dict[str, Any]
-    #: dots per inch of the image shown in the widget and of the static PNG
-    #: dots per inch of the image shown (an 11-inch figure is 1100 px: text of 9 pt and more
-    #: stays at least 9 pt on a 100-dpi screen)
+    #: dots per inch of the image shown in the widget and of the static PNG (an 11-inch figure
+    #: is 1100 px: text of 9 pt and more stays at least 9 pt on a 100-dpi screen)
     dpi: float = 100
 
     def __init__(self) -> None:
@@ -145,7 +144,7 @@ class Explorer:
         self.render()
         canvas = self._agg()
         width, height = canvas.get_width_height(physical=True)
-        image = Image.frombuffer("RGBA", (width, height), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
