@@ -9,7 +9,7 @@ from .parameter import Parameter
 from .train import EffectiveLRRecorder, History, fit
 from .trajectory import fair_race, run_trajectory, sweep, tune_lr
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here
 
 __all__ = [
     "ClaimFailed",

@@ -48,8 +48,41 @@ def test_adam_without_momentum_is_bias_corrected_rmsprop():
     assert np.abs(plain - adam).max() > 1e-3
 
 
-def test_adamw_without_weight_decay_is_adam():
-    np.testing.assert_array_equal(feedback_run(AdamW, 100, lr=0.01, weight_decay=0.0), feedback_run(Adam, 100, lr=0.01))
+def test_adamw_decay_is_not_divided_by_sqrt_v_hat_while_adam_l2_decay_is():
+    # One step by hand (t = 1) on two weights of equal size whose gradients differ 1000-fold.
+    theta0, g = np.array([1.0, 1.0]), np.array([0.01, 10.0])
+    lr, wd, (beta1, beta2), eps = 0.01, 0.1, (0.9, 0.999), 1e-8
+
+    def first_adam_direction(grad):
+        m, v = (1 - beta1) * grad, (1 - beta2) * grad**2  # both averages start at 0
+        m_hat, v_hat = m / (1 - beta1), v / (1 - beta2)
+        return m_hat / (np.sqrt(v_hat) + eps), np.sqrt(v_hat) + eps
+
+    # AdamW: theta*(1 - lr*wd) - lr*m_hat/(sqrt(v_hat) + eps), m and v from the raw gradient
+    direction, _ = first_adam_direction(g)
+    adamw_by_hand = theta0 * (1 - lr * wd) - lr * direction
+    # Adam + L2: the decay joins the gradient, g' = g + wd*theta, so it is divided by sqrt(v_hat) too
+    g_l2 = g + wd * theta0
+    direction_l2, denom_l2 = first_adam_direction(g_l2)
+    adam_l2_by_hand = theta0 - lr * direction_l2
+
+    results = {}
+    for cls in (AdamW, Adam):
+        p = Parameter(theta0.copy())
+        opt = cls([p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=wd)
+        p.grad = g.copy()
+        opt.step()
+        results[cls] = p.data
+    np.testing.assert_allclose(results[AdamW], adamw_by_hand, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(results[Adam], adam_l2_by_hand, rtol=1e-14, atol=0)
+
+    # The decay's share of each step, measured. AdamW: lr*wd*theta = 1e-3 on both weights, whatever the gradient.
+    adamw_decay = (theta0 - lr * direction) - results[AdamW]
+    np.testing.assert_allclose(adamw_decay, [1e-3, 1e-3], rtol=1e-12)
+    # Adam + L2 steps by lr*(g + wd*theta)/(sqrt(v_hat) + eps): its decay share, lr*wd*theta/(sqrt(v_hat) + eps),
+    # is 1e-3/0.11 and 1e-3/10.1: 9x AdamW's on the small-gradient weight, a tenth of it on the large-gradient one.
+    adam_l2_decay = (theta0 - results[Adam]) - lr * g / denom_l2
+    np.testing.assert_allclose(adam_l2_decay, [1e-3 / 0.11, 1e-3 / 10.1], rtol=1e-6)  # eps = 1e-8 moves them 1e-7
 
 
 def test_sgd_without_momentum_is_gradient_descent():

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import itertools
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -55,8 +60,20 @@ def test_gif_has_the_expected_number_of_frames(race, tmp_path):
 
 def test_animation_html_for_notebooks(race):
     surface, trajectories = race
-    html = viz.animate_race(surface, trajectories, None, frames=3)
+    html = viz.animate_race(surface, trajectories, None, frames=4)  # steps 0, 20, 40, 60 of 60
     assert "<script" in html
+    # matplotlib's JS player embeds each frame as a base64 PNG: decode them all
+    found = re.findall(r'frames\[(\d+)\] = "data:image/png;base64,(.*?)"', html, re.S)
+    assert [int(i) for i, _ in found] == [0, 1, 2, 3]
+    frames = [np.asarray(Image.open(io.BytesIO(base64.b64decode(data.replace("\\\n", ""))))) for _, data in found]
+    assert all(f.shape == frames[0].shape for f in frames)
+    for before, after in itertools.pairwise(frames):
+        assert (before != after).any(axis=-1).sum() > 500  # the paths, their heads and the counter move
+    # each path is drawn in its colour (C1 for SGD, C2 for RMSProp), so its pixels grow from frame to frame
+    for colour in ("#ff7f0e", "#2ca02c"):
+        rgb = np.array(matplotlib.colors.to_rgb(colour)) * 255
+        counts = [int((np.abs(f[..., :3] - rgb).sum(axis=-1) < 30).sum()) for f in frames]
+        assert all(a < b for a, b in itertools.pairwise(counts)), (colour, counts)
 
 
 def test_decay_contrast_marks_time_constant_and_half_life():
