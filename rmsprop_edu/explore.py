@@ -434,17 +434,19 @@ class RaceExplorer(Explorer):
         }
 
 
-def recovery_steps(rho: float, g_before: float, g_after: float, within: float = 0.1) -> int:
+def recovery_steps(
+    rho: float, g_before: float, g_after: float, within: float = 0.1, v_switch: float | None = None
+) -> int:
     """Steps after the gradient's size switches from ``g_before`` to ``g_after`` until RMSProp's
     rate lr/sqrt(v) is within ``within`` (10 %) of its new level lr/|g_after| (eps neglected).
 
-    After k steps at the new size, v_k = g_after^2 + (v_0 - g_after^2) rho^k, with v_0 = g_before^2
-    when the old average had settled. The rate is within 10 % once v_k / g_after^2 lies in
-    [1/1.1^2, 1/0.9^2], so k is the first whole number with
-    |g_before^2/g_after^2 - 1| rho^k <= bound (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when
-    it must rise).
+    After k steps at the new size, v_k = g_after^2 + (v_0 - g_after^2) rho^k, with v_0 the average at
+    the switch: ``v_switch``, or g_before^2 (the default) when the old average had settled. The rate
+    is within 10 % once v_k / g_after^2 lies in [1/1.1^2, 1/0.9^2], so k is the first whole number with
+    |v_0/g_after^2 - 1| rho^k <= bound (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when it must rise).
     """
-    ratio = (g_before / g_after) ** 2 - 1.0
+    v_0 = g_before**2 if v_switch is None else v_switch
+    ratio = v_0 / g_after**2 - 1.0
     if ratio == 0.0:
         return 0
     # v must fall (the gradient shrank): the rate is too small until v/g_after^2 <= 1/0.9^2
@@ -560,7 +562,8 @@ class DecayExplorer(Explorer):
         self._rms_form.set_ydata(rms_form)
         s, rho = v["switch"], v["rho"]
         tau, half_life = 1 / (1 - rho), math.log(0.5) / math.log(rho)
-        k = recovery_steps(rho, v["g_before"], v["g_after"])
+        # the average at the switch: g_before^2 (1 - rho^s), not yet settled when s is short next to 1/(1 - rho)
+        k = recovery_steps(rho, v["g_before"], v["g_after"], v_switch=v["g_before"] ** 2 * (1 - rho**s))
         self._switch.set_xdata([s, s])
         self._tau.set_x(s)
         self._tau.set_width(tau)

@@ -137,6 +137,20 @@ def test_recovery_time_of_the_lesson_example():
     assert recovery_steps(0.9, 1.0, 0.1) == 58
 
 
+def test_the_explorer_marks_recovery_from_the_average_it_has_at_the_switch():
+    # rho = 0.99 and a switch at step 200: v holds only 1 - 0.99^200 = 0.866 of g_before^2, so the
+    # real RMSProp recovers sooner than the settled-average formula's 602 steps; the marker follows it.
+    from rmsprop_edu.explore import DecayExplorer, recovery_steps
+
+    explorer = DecayExplorer(rho=0.99, g_before=1.0, g_after=0.1, switch=200)
+    _, rms = explorer.measured()
+    measured = int(np.argmax(np.abs(rms[200:] * 0.1 - 1) <= 0.1)) + 1
+    v_200 = 1 - 0.99**200
+    assert measured == recovery_steps(0.99, 1.0, 0.1, v_switch=v_200) < recovery_steps(0.99, 1.0, 0.1) == 602
+    assert explorer._recovered.get_xdata()[0] == 200 + measured
+    assert f"within 10% of lr/|g_after| {measured} steps after the switch" in explorer._ax.get_title(loc="left")
+
+
 def test_decay_explorer_closed_forms_follow_the_measured_rates():
     from rmsprop_edu.explore import DecayExplorer
 
