@@ -71,9 +71,11 @@ def interval(low: float, high: float, low_open: bool = False, high_open: bool = 
 
 
 def round_up(value: float, digits: int = 3) -> str:
-    """``value`` written with ``digits`` significant digits, rounded up, for a lower bound in a
-    message: a student who copies it gets a value that passes (``round_up(5.9604645e-08)``
-    gives ``'5.97e-08'``)."""
+    """``value`` written with ``digits`` significant digits, rounded up, for a lower bound in a message.
+
+    A student who copies it gets a value that passes (``round_up(5.9604645e-08)`` gives
+    ``'5.97e-08'``).
+    """
     text = f"{value:.{digits - 1}e}"
     if float(text) < value:
         mantissa, exponent = text.split("e")

@@ -78,10 +78,12 @@ def drifting_regression(
     rng: Rng = 0,
     dtype: object = np.float64,
 ):
-    """A non-stationary stream: y_t = x_t . w(t) + noise, where w jumps to a new random
-    vector every ``drift_every`` samples. Returns X (steps, dim), y (steps, 1) and
+    """A non-stationary stream: y_t = x_t . w(t) + noise, where w jumps every ``drift_every`` samples.
+
+    w jumps to a new random vector. Returns X (steps, dim), y (steps, 1) and
     W (steps, dim), the true weights at each sample. An optimizer must keep adapting to
-    track it: one whose steps only shrink (Adagrad) falls further behind at every jump."""
+    track it: one whose steps only shrink (Adagrad) falls further behind at every jump.
+    """
     steps, dim, drift_every = _count("steps", steps), _count("dim", dim), _count("drift_every", drift_every)
     check_nonnegative("noise", noise)
     gen = as_generator(rng)
@@ -96,9 +98,11 @@ def drifting_regression(
 def sparse_features(
     n: int = 1000, dim: int = 20, rare: int = 10, rare_rate: float = 0.02, rng: Rng = 0, dtype: object = np.float64
 ):
-    """Binary classification where the last ``rare`` features are rarely non-zero but very
-    informative (think rare words): X (n, dim), y (n,). Per-coordinate step sizes
-    (Adagrad) learn their weights much faster than a global one."""
+    """Binary classification where the last ``rare`` features are rarely non-zero but very informative.
+
+    Think rare words. X (n, dim), y (n,). Per-coordinate step sizes (Adagrad) learn their
+    weights much faster than a global one.
+    """
     n, dim = _count("n", n), _count("dim", dim, 2)
     rare = check_int("rare", rare, 1, dim - 1)  # at least one common feature
     check_range("rare_rate", rare_rate, 0.0, 1.0, low_open=True, high_open=False)
@@ -114,8 +118,10 @@ def sparse_features(
 
 # ----------------------------------------------------------------------------- sequences
 def sine_forecasting(n: int = 64, steps: int = 40, rng: Rng = 0, dtype: object = np.float64):
-    """Noisy sine waves of random frequency and phase; predict the next value at every
-    step. X (n, steps, 1), Y (n, steps, 1) with Y[:, t] = X[:, t + 1]."""
+    """Noisy sine waves of random frequency and phase; predict the next value at every step.
+
+    X (n, steps, 1), Y (n, steps, 1) with Y[:, t] = X[:, t + 1].
+    """
     n, steps = _count("n", n), _count("steps", steps, 2)
     gen = as_generator(rng)
     freq = gen.uniform(0.1, 0.3, (n, 1))
@@ -127,9 +133,12 @@ def sine_forecasting(n: int = 64, steps: int = 40, rng: Rng = 0, dtype: object =
 
 
 def adding_problem(n: int = 256, steps: int = 30, rng: Rng = 0, dtype: object = np.float64):
-    """Hochreiter & Schmidhuber's long-memory test: each step has a random value in [0, 1]
-    and a marker; exactly two steps are marked, one in each half. The target is the sum of
-    the two marked values. X (n, steps, 2), y (n, 1). Predicting 1 always gives MSE ~0.167."""
+    """Hochreiter & Schmidhuber's long-memory test: the sum of two marked values far apart.
+
+    Each step has a random value in [0, 1] and a marker; exactly two steps are marked, one
+    in each half. The target is the sum of the two marked values. X (n, steps, 2), y (n, 1).
+    Predicting 1 always gives MSE ~0.167.
+    """
     n, steps = _count("n", n), _count("steps", steps, 2)
     gen = as_generator(rng)
     values = gen.random((n, steps))
@@ -162,8 +171,10 @@ def _reber(gen: np.random.Generator) -> str:
 
 
 def embedded_reber(n: int = 100, rng: Rng = 0) -> list[str]:
-    """Strings of the embedded Reber grammar: B, then T or P, then a Reber string, then the
-    *same* T or P, then E. Predicting that second T/P needs memory across the whole string."""
+    """Strings of the embedded Reber grammar: B, T or P, a Reber string, the *same* T or P, E.
+
+    Predicting that second T/P needs memory across the whole string.
+    """
     n = _count("n", n)
     gen = as_generator(rng)
     out = []
@@ -214,9 +225,11 @@ CORPUS_GRAMMAR: dict[str, tuple[str, ...]] = {
 
 
 def char_corpus(sentences: int = 400, rng: Rng = 0) -> str:
-    """A small English-like corpus made from a word grammar (subject verb object ending),
-    for character-level language models: regular enough to learn in seconds, varied enough
-    that sampling shows what was learned."""
+    """A small English-like corpus made from a word grammar (subject verb object ending).
+
+    For character-level language models: regular enough to learn in seconds, varied enough
+    that sampling shows what was learned.
+    """
     sentences = _count("sentences", sentences)
     gen = as_generator(rng)
     lines = []
@@ -235,7 +248,9 @@ def minibatches(
     *arrays: np.ndarray, batch_size: int = 32, shuffle: bool = True, rng: Rng = 0
 ) -> Iterator[tuple[np.ndarray, ...]]:
     """One pass over the arrays (same first axis) in batches; shuffled from ``rng`` if asked.
-    The last batch may be smaller."""
+
+    The last batch may be smaller.
+    """
     if not arrays:
         raise ValueError("minibatches needs at least one array")
     n = len(arrays[0])

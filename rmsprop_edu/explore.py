@@ -56,9 +56,11 @@ def _ipywidgets() -> Any | None:
 
 
 class Explorer:
-    """Base class: a figure, named controls and ``update``. Subclasses set ``self.figure``,
-    ``self.values`` (the current setting of every control) and write ``redraw()`` and
-    ``make_controls(widgets)``."""
+    """Base class: a figure, named controls and ``update``.
+
+    Subclasses set ``self.figure``, ``self.values`` (the current setting of every control)
+    and write ``redraw()`` and ``make_controls(widgets)``.
+    """
 
     figure: Figure
     values: dict[str, Any]
@@ -81,7 +83,7 @@ class Explorer:
         raise NotImplementedError
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
-        """name -> ipywidgets control, each starting at ``self.values[name]`` (override)."""
+        """Return name -> ipywidgets control, each starting at ``self.values[name]`` (override)."""
         return {}
 
     # ------------------------------------------------------------------ public
@@ -89,7 +91,8 @@ class Explorer:
         """Set some controls' values (unknown names are errors), redraw, and return.
 
         Every value is checked before anything changes, so a bad value leaves the
-        explorer as it was."""
+        explorer as it was.
+        """
         unknown = sorted(set(values) - set(self.values))
         if unknown:
             raise ValueError(
@@ -109,7 +112,7 @@ class Explorer:
 
     @property
     def controls(self) -> dict[str, Any]:
-        """name -> ipywidgets control (made on first use; empty without ipywidgets)."""
+        """The controls, name -> ipywidgets control (made on first use; empty without ipywidgets)."""
         if self._controls is None:
             widgets = _ipywidgets()
             self._controls = self.make_controls(widgets) if widgets is not None else {}
@@ -137,8 +140,10 @@ class Explorer:
         self._agg().draw()
 
     def png(self) -> bytes:
-        """The figure as PNG bytes, as the widget and the static view show it (fast zlib level:
-        a slider move re-encodes it)."""
+        """The figure as PNG bytes, as the widget and the static view show it.
+
+        Encoded at a fast zlib level: a slider move re-encodes it.
+        """
         from PIL import Image
 
         self.render()
@@ -208,8 +213,10 @@ _FLOOR = 1e-16  # losses below this are drawn at it (log axis)
 
 
 class RaceExplorer(Explorer):
-    """Several optimizers on a toy surface with shared settings: paths over the contours,
-    loss against step, and each one's last per-coordinate effective learning rate.
+    """Several optimizers racing on a toy surface with shared settings.
+
+    The figure shows their paths over the contours, loss against step, and each one's last
+    per-coordinate effective learning rate.
 
     The contours are drawn once; a move redraws only the paths, losses and labels over a
     saved background (blitting), so that it answers within about 0.1 s.
@@ -263,6 +270,11 @@ class RaceExplorer(Explorer):
 
     # ------------------------------------------------------------------ checks
     def check(self, name: str, value: Any) -> Any:
+        """Check one control: surface, optimizer names, a number in its slider's range, or the start.
+
+        The surface and the optimizers must be known names (at least one optimizer); the
+        start must lie within the surface's plotted bounds.
+        """
         from ._validation import check_choice
         from .surfaces import NAMES
 
@@ -293,8 +305,11 @@ class RaceExplorer(Explorer):
         return value
 
     def update(self, **values: Any) -> None:
-        """As :meth:`Explorer.update`; a new surface also moves the start to that surface's own
-        start unless ``x0``/``y0`` are given with it."""
+        """As :meth:`Explorer.update`, and a new surface brings its own start.
+
+        A new surface moves the start to that surface's own start unless ``x0``/``y0`` are
+        given with it.
+        """
         if "surface" in values and values["surface"] != self.values["surface"]:
             surface = get(self.check("surface", values["surface"]))
             values = {"x0": surface.start[0], "y0": surface.start[1], **values}
@@ -310,7 +325,7 @@ class RaceExplorer(Explorer):
 
     # ----------------------------------------------------------------- drawing
     def trajectories(self) -> dict[str, Any]:
-        """name -> the :class:`~rmsprop_edu.trajectory.Trajectory` drawn for the current values."""
+        """The runs drawn for the current values: name -> :class:`~rmsprop_edu.trajectory.Trajectory`."""
         v = self.values
         runs = {}
         for name in v["optimizers"]:
@@ -325,8 +340,10 @@ class RaceExplorer(Explorer):
         return runs
 
     def _build(self) -> None:
-        """The figure and its static layer: contours, axes, start marker (redone when the
-        surface, the steps or the start change)."""
+        """Build the figure and its static layer: contours, axes, start marker.
+
+        Redone when the surface, the steps or the start change.
+        """
         from matplotlib.figure import Figure
 
         from . import viz
@@ -366,6 +383,12 @@ class RaceExplorer(Explorer):
         self._background: Any = None
 
     def redraw(self) -> None:
+        """Redraw the racers' paths, end markers, loss curves and readout for the current values.
+
+        A run whose settings did not change is reused; the static layer (contours, axes,
+        legend) is rebuilt only when what it depends on (:meth:`_layout`) changes, e.g. when
+        a loss leaves the loss axis.
+        """
         if self._layout_key[:5] != self._layout()[:5]:
             self._surface = get(self.values["surface"])
         f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
@@ -406,6 +429,10 @@ class RaceExplorer(Explorer):
         return [*self._paths.values(), *self._ends.values(), *self._losses.values(), self._readout]
 
     def render(self) -> None:
+        """Blit: restore the saved background and draw only the paths, losses and readout over it.
+
+        The background (contours, axes, legend) is saved by the first full draw after a rebuild.
+        """
         canvas = self._agg()
         if self._background is None:
             canvas.draw()  # animated artists are left out of a full draw: the background
@@ -416,6 +443,11 @@ class RaceExplorer(Explorer):
                 self.figure.draw_artist(artist)
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
+        """Make the race's controls: surface and optimizer pickers, a slider for each setting.
+
+        lr and eps on log sliders; rho, beta1 (also SGD's momentum), beta2, steps, and the start
+        within the surface's bounds.
+        """
         from .surfaces import NAMES
 
         v = self.values
@@ -437,8 +469,10 @@ class RaceExplorer(Explorer):
 def recovery_steps(
     rho: float, g_before: float, g_after: float, within: float = 0.1, v_switch: float | None = None
 ) -> int:
-    """Steps after the gradient's size switches from ``g_before`` to ``g_after`` until RMSProp's
-    rate lr/sqrt(v) is within ``within`` (10 %) of its new level lr/|g_after| (eps neglected).
+    """Steps RMSProp's rate takes to settle after the gradient's size switches.
+
+    Counted from the switch from ``g_before`` to ``g_after`` until RMSProp's rate lr/sqrt(v)
+    is within ``within`` (10 %) of its new level lr/|g_after| (eps neglected).
 
     After k steps at the new size, v_k = g_after^2 + (v_0 - g_after^2) rho^k, with v_0 the average at
     the switch: ``v_switch``, or g_before^2 (the default) when the old average had settled. The rate
@@ -457,10 +491,12 @@ def recovery_steps(
 
 
 class DecayExplorer(Explorer):
-    """Adagrad's and RMSProp's effective learning rates on a gradient stream whose size
-    switches from ``g_before`` to ``g_after`` at step ``switch``: measured with the real
-    optimizers, with the closed forms, RMSProp's time constant 1/(1 - rho), its half-life
-    ln 0.5 / ln rho and the recovery time (:func:`recovery_steps`) marked.
+    """Adagrad's and RMSProp's effective learning rates when the gradient's size switches.
+
+    The gradient stream switches from ``g_before`` to ``g_after`` at step ``switch``; the
+    rates are measured with the real optimizers, with the closed forms, RMSProp's time
+    constant 1/(1 - rho), its half-life ln 0.5 / ln rho and the recovery time
+    (:func:`recovery_steps`) marked.
 
     Args:
         rho: RMSProp's decay, in [0.5, 0.999].
@@ -509,6 +545,7 @@ class DecayExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
+        """Check one control: rho in [0.5, 0.999], gradient sizes in [1e-3, 1e3], switch in [10, steps - 100]."""
         if name == "rho":
             return check_range("rho", value, 0.5, 0.999, high_open=False)
         if name in ("g_before", "g_after"):
@@ -518,7 +555,7 @@ class DecayExplorer(Explorer):
         return value
 
     def stream(self) -> np.ndarray:
-        """The gradient fed to both optimizers at steps 1..1000."""
+        """The gradient fed to both optimizers at steps 1..``steps``: g_before up to ``switch``, then g_after."""
         v = self.values
         return np.where(np.arange(1, self.steps + 1) <= v["switch"], v["g_before"], v["g_after"])
 
@@ -540,8 +577,10 @@ class DecayExplorer(Explorer):
         return rates[0], rates[1]
 
     def closed_forms(self) -> tuple[np.ndarray, np.ndarray]:
-        """1/sqrt(sum of g^2) for Adagrad and 1/sqrt(v_t) for RMSProp, with
-        v_t = rho^t-weighted sum of (1 - rho) g_k^2 (eps neglected)."""
+        """The closed forms of the rates / lr: 1/sqrt(sum of g^2) for Adagrad, 1/sqrt(v_t) for RMSProp.
+
+        v_t is the rho^(t-k)-weighted sum of (1 - rho) g_k^2 (eps neglected).
+        """
         g2 = self.stream() ** 2
         rho = self.values["rho"]
         t = np.arange(1, self.steps + 1)
@@ -553,6 +592,11 @@ class DecayExplorer(Explorer):
         return 1 / np.sqrt(np.cumsum(g2)), 1 / np.sqrt(v)
 
     def redraw(self) -> None:
+        """Redraw both measured rates and their closed forms, the markers and the title.
+
+        The markers are the switch, RMSProp's time constant after it and the step where its rate
+        has recovered; the title gives those numbers.
+        """
         v = self.values
         ada, rms = self.measured()
         ada_form, rms_form = self.closed_forms()
@@ -584,6 +628,7 @@ class DecayExplorer(Explorer):
         )
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
+        """Make the sliders: rho, the gradient sizes before and after the switch (log), the step of the switch."""
         v = self.values
         log = {"base": 10, "min": -3, "max": 3, "step": 0.25}
         return {
@@ -597,9 +642,11 @@ class DecayExplorer(Explorer):
 
 
 def heavy_ball_rate(lr: np.ndarray, momentum: np.ndarray, eigenvalues: tuple[float, ...]) -> np.ndarray:
-    """Per-step contraction of SGD with momentum (torch's form: b <- mu b + g, theta <- theta - lr b)
-    on a quadratic with these Hessian eigenvalues: the largest spectral radius over the
-    eigenvalues of the 2x2 iteration [[1 + mu - lr*lam, -mu], [1, 0]] acting on (theta_t, theta_t-1).
+    """Per-step contraction of SGD with momentum on a quadratic with these Hessian eigenvalues.
+
+    SGD with momentum in torch's form: b <- mu b + g, theta <- theta - lr b. The contraction is
+    the largest spectral radius over the eigenvalues of the 2x2 iteration
+    [[1 + mu - lr*lam, -mu], [1, 0]] acting on (theta_t, theta_t-1).
 
     Its eigenvalues solve z^2 - (1 + mu - lr*lam) z + mu = 0; a value >= 1 means divergence.
     """
@@ -614,9 +661,11 @@ def heavy_ball_rate(lr: np.ndarray, momentum: np.ndarray, eigenvalues: tuple[flo
 
 
 class MomentumExplorer(Explorer):
-    """SGD with momentum on f = (x^2 + kappa y^2)/2: the (lr, momentum) map of the
-    convergence rate (closed form, :func:`heavy_ball_rate`) with the current setting marked,
-    beside the trajectory measured with the real :class:`~rmsprop_edu.optim.SGD`.
+    """SGD with momentum on f = (x^2 + kappa y^2)/2: its convergence-rate map beside a measured path.
+
+    The (lr, momentum) map of the convergence rate (closed form, :func:`heavy_ball_rate`) with
+    the current setting marked, beside the trajectory measured with the real
+    :class:`~rmsprop_edu.optim.SGD`.
 
     Args:
         kappa: condition number, in [1, 1000].
@@ -652,6 +701,7 @@ class MomentumExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
+        """Check one control: kappa in [1, 1000], lr in [1e-3, 10], momentum in [0, 0.99], steps in [10, 500]."""
         if name == "kappa":
             return check_range("kappa", value, 1.0, 1000.0, high_open=False)
         if name == "lr":
@@ -668,6 +718,7 @@ class MomentumExplorer(Explorer):
         return float(heavy_ball_rate(np.array(v["lr"]), np.array(v["momentum"]), (1.0, v["kappa"])))
 
     def redraw(self) -> None:
+        """Redraw the rate map (only when kappa changed), the marker at (lr, momentum), the path and the titles."""
         from .optim import SGD
         from .surfaces import quadratic
 
@@ -688,6 +739,7 @@ class MomentumExplorer(Explorer):
         self._ax_path.set_title(f"lr = {v['lr']:.3g}, mu = {v['momentum']:.2f}: {verdict}", fontsize=10)
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
+        """Make the sliders: kappa and lr (log), momentum, steps."""
         v = self.values
         return {
             "kappa": widgets.FloatLogSlider(value=v["kappa"], base=10, min=0, max=3, step=0.125, description="kappa"),
@@ -698,10 +750,12 @@ class MomentumExplorer(Explorer):
 
 
 class DialectExplorer(Explorer):
-    """Two of RMSProp's library dialects (:meth:`RMSProp.preset <rmsprop_edu.optim.RMSProp.preset>`)
-    side by side, with the same lr and momentum: their paths on a surface, and their effective
-    learning rates on one shared gradient stream whose second coordinate is tiny (where the
-    place of eps and the starting average matter). The settings that differ are listed.
+    """Two of RMSProp's library dialects side by side, with the same lr and momentum.
+
+    The dialects are presets (:meth:`RMSProp.preset <rmsprop_edu.optim.RMSProp.preset>`): their
+    paths on a surface, and their effective learning rates on one shared gradient stream whose
+    second coordinate is tiny (where the place of eps and the starting average matter). The
+    settings that differ are listed.
 
     Args:
         first, second: preset names (``pytorch``, ``keras``, ``optax``, ``tf1``, ``hinton``).
@@ -745,6 +799,7 @@ class DialectExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
+        """Check one control: presets among RMSProp's, lr in [1e-4, 1], momentum in [0, 0.99], tiny in [1e-9, 0.1]."""
         from ._validation import check_choice
 
         if name in ("first", "second"):
@@ -767,7 +822,7 @@ class DialectExplorer(Explorer):
         }
 
     def differences(self) -> dict[str, tuple[Any, Any]]:
-        """setting -> (first's value, second's value), for the settings that differ."""
+        """The settings that differ: setting -> (first's value, second's value)."""
         a, b = self.settings("first"), self.settings("second")
         return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
 
@@ -786,6 +841,7 @@ class DialectExplorer(Explorer):
         return out
 
     def redraw(self) -> None:
+        """Redraw both dialects' paths and effective rates (|g| = 1 and tiny), the legends and the title."""
         v = self.values
         t = np.arange(1, self.steps + 1)
         shown = []
@@ -813,6 +869,7 @@ class DialectExplorer(Explorer):
         )
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
+        """Make the controls: a dropdown for each preset, lr (log), momentum, the tiny gradient (log)."""
         v = self.values
         names = list(RMSProp.PRESETS)
         return {

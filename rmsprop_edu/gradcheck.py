@@ -31,6 +31,16 @@ FLOOR = 1e-6
 
 @dataclass
 class ParameterCheck:
+    """One parameter's (or the input's) comparison of the backward gradient with finite differences.
+
+    Attributes:
+        name: the parameter's dotted name (``"input"`` for the input).
+        max_relative_error: the largest relative error over its elements.
+        worst_index: the element where it occurs.
+        analytic: backward's gradient at that element.
+        numeric: the finite-difference gradient at that element.
+    """
+
     name: str
     max_relative_error: float
     worst_index: tuple[int, ...]
@@ -39,10 +49,12 @@ class ParameterCheck:
 
     @property
     def verdict(self) -> str:
+        """The verdict on this parameter's largest relative error (see :func:`verdict`)."""
         return verdict(self.max_relative_error)
 
 
 def verdict(error: float) -> str:
+    """Name a relative error: good below 1e-7, acceptable below 1e-4, suspicious below 1e-2, else wrong."""
     if error < 1e-7:
         return "good"
     if error < 1e-4:
@@ -54,10 +66,13 @@ def verdict(error: float) -> str:
 
 @dataclass
 class GradcheckReport:
+    """What :func:`check_gradients` found, one :class:`ParameterCheck` per parameter; ``report[name]`` picks one."""
+
     checks: list[ParameterCheck]
 
     @property
     def max_error(self) -> float:
+        """The largest relative error over every parameter checked (0 if none was)."""
         return max((c.max_relative_error for c in self.checks), default=0.0)
 
     def __getitem__(self, name: str) -> ParameterCheck:
@@ -84,8 +99,9 @@ def check_gradients(
     forward: Callable[[Module, Any], Any] | None = None,
     check_input: bool = True,
 ) -> GradcheckReport:
-    """Compare every parameter's backward gradient (and the input's, for float inputs)
-    with fourth-order central differences of step ``h``. The model must be float64.
+    """Compare every parameter's backward gradient with fourth-order central differences of step ``h``.
+
+    The input's gradient is compared too, for float inputs. The model must be float64.
 
     ``forward(model, x)`` replaces ``model(x)`` when the model needs more arguments
     (an initial state, say). Dropout must be in eval mode (or seeded per call).

@@ -48,6 +48,11 @@ class Parameter:
 
     @property
     def grad(self) -> np.ndarray | None:
+        """The gradient, shaped and typed like ``data``, or None.
+
+        Setting it accepts such an array as it is (no copy), converts a number or a nested list
+        to ``data``'s dtype, and refuses anything else with a message saying what to write.
+        """
         return self._grad
 
     @grad.setter
@@ -63,8 +68,10 @@ class Parameter:
             self._grad = self._as_grad(value)
 
     def _as_grad(self, value: object) -> np.ndarray:
-        """Turn a NumPy scalar, Python number or nested list into a gradient array, or say
-        what is wrong with ``value`` and what to write instead."""
+        """Turn a NumPy scalar, Python number or nested list into a gradient array.
+
+        Otherwise say what is wrong with ``value`` and what to write instead.
+        """
         data, label = self.data, self._label()
         if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
             return value  # type: ignore[return-value]  # .data itself is broken: step() reports it
@@ -117,14 +124,17 @@ class Parameter:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return tuple(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
+        """The dtype of ``data``."""
         return self.data.dtype
 
     @property
     def size(self) -> int:
+        """The number of elements of ``data``."""
         return int(self.data.size)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -136,8 +146,10 @@ class Parameter:
 
     def accumulate_grad(self, g: np.ndarray, owned: bool = False) -> None:
         """Add ``g`` into ``.grad`` (creating it on first use), as backward passes do.
+
         ``owned=True`` says ``g`` is a fresh array nobody else holds, so it can become
-        ``.grad`` without a copy."""
+        ``.grad`` without a copy.
+        """
         if np.shape(g) != self.data.shape:
             raise ValueError(
                 f"{self.name or 'Parameter'}: gradient shape {np.shape(g)} does not match "

@@ -41,7 +41,7 @@ class Surface:
     f_min: float = 0.0
 
     def value(self, xy: object, t: int = 0) -> Array:
-        """f at ``xy`` (shape ``(..., 2)``), returned with shape ``(...)``."""
+        """The value f at ``xy`` (shape ``(..., 2)``), returned with shape ``(...)``."""
         xy = _points(xy)
         return self._value(xy[..., 0], xy[..., 1], t)
 
@@ -55,6 +55,7 @@ class Surface:
 
     @property
     def stationary(self) -> bool:
+        """False for the surfaces that change with the step t (moving, sparse and noisy ones)."""
         return self.name not in ("moving_bowl", "sparse_bowl") and not self.name.startswith("noisy")
 
 
@@ -69,7 +70,7 @@ def _points(xy: object) -> Array:
 
 # --------------------------------------------------------------------------- surfaces
 def quadratic(condition: float = 10.0, angle: float = 0.0) -> Surface:
-    """f = 0.5 * xy^T H xy with H = R diag(1, condition) R^T, R a rotation by ``angle`` (degrees).
+    """A bowl f = 0.5 * xy^T H xy with H = R diag(1, condition) R^T, R a rotation by ``angle`` (degrees).
 
     Unrotated, the axes are the eigenvectors, so a per-coordinate (diagonal)
     preconditioner such as RMSProp's fixes the conditioning; rotated by 45
@@ -289,8 +290,9 @@ def moving_bowl(radius: float = 1.5, period: float = 400.0) -> Surface:
 
 
 def sparse_bowl(every: int = 50) -> Surface:
-    """Sparse gradients: f = 5 (x - 2)^2 + 0.05 (y - 2)^2, but y's gradient arrives only
-    at steps t with t % every == 0 (it is 0 otherwise), like a rare feature.
+    """Sparse gradients: f = 5 (x - 2)^2 + 0.05 (y - 2)^2, but y's gradient arrives only rarely.
+
+    It arrives at steps t with t % every == 0 (it is 0 otherwise), like a rare feature.
 
     One global learning rate cannot serve both: it must be small for the steep,
     frequent x, and then the shallow, rare y barely moves. Adagrad scales each

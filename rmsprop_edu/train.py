@@ -58,12 +58,15 @@ class History:
         return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
     def final(self, name: str) -> float:
+        """The last recorded value of metric ``name`` (the one evaluated at the end)."""
         return self.metrics[name][-1][1]
 
 
 def accuracy(pred: np.ndarray, target: np.ndarray) -> float:
-    """Fraction of rows whose largest logit is the target class (or, for one output
-    column, whose logit sign matches a 0/1 target)."""
+    """Fraction of rows whose largest logit is the target class.
+
+    For one output column: whose logit sign matches a 0/1 target.
+    """
     if pred.shape[-1] == 1:
         return float(np.mean((pred[..., 0] > 0) == (np.asarray(target).reshape(pred.shape[:-1]) > 0.5)))
     return float(np.mean(np.argmax(pred, axis=-1) == target))
@@ -86,8 +89,11 @@ def _evaluate(
 
 
 def _as_arrays(name: str, data: Any, params: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """``data = (X, y)`` as two arrays with the same number of rows. Python lists are
-    converted; float lists take the model's dtype (so a float32 model gets float32)."""
+    """``data = (X, y)`` as two arrays with the same number of rows.
+
+    Python lists are converted; float lists take the model's dtype (so a float32 model gets
+    float32).
+    """
     if isinstance(data, (str, bytes)) or not isinstance(data, Sequence) or len(data) != 2:
         got = f"a {type(data).__name__} of {len(data)}" if isinstance(data, Sequence) else type(data).__name__
         raise ValueError(f"{name} must be a pair (X, y) with one row per example, got {got}")
@@ -283,8 +289,10 @@ class EffectiveLRRecorder:
         self._checked: Optimizer | None = None
 
     def check_optimizer(self, optimizer: Optimizer) -> None:
-        """Raise ``ValueError`` naming the model's parameters that ``optimizer`` does not
-        hold (it has no effective learning rate for them). Done at the first callback."""
+        """Raise ``ValueError`` naming the model's parameters that ``optimizer`` does not hold.
+
+        It has no effective learning rate for them. Done at the first callback.
+        """
         held = {id(p) for group in optimizer.param_groups for p in group["params"]}
         missing = [name for name, p in self.named if id(p) not in held]
         if missing:
@@ -296,6 +304,11 @@ class EffectiveLRRecorder:
         self._checked = optimizer
 
     def __call__(self, step: int, optimizer: Optimizer, model: Module | None = None) -> None:
+        """Record every parameter's effective-learning-rate percentiles (and snapshots) if ``step`` is due.
+
+        A step is due every ``every`` steps; past ``max_records`` records every other one is
+        dropped and ``every`` doubles. The optimizer is checked at the first call.
+        """
         if optimizer is not self._checked:  # at the first step, not only after `every` steps
             self.check_optimizer(optimizer)
         if step % self.every:
@@ -315,12 +328,12 @@ class EffectiveLRRecorder:
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
-        """name -> array (records, len(percentiles))."""
+        """The recorded percentiles: name -> array (records, len(percentiles))."""
         return {name: np.array(values) for name, values in self._stats.items()}
 
     @property
     def snapshots(self) -> dict[str, np.ndarray]:
-        """name -> array (records, *shape) of full effective-learning-rate arrays."""
+        """The full effective-learning-rate arrays: name -> array (records, *shape)."""
         return {name: np.array(values) for name, values in self._snapshots.items()}
 
 

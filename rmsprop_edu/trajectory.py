@@ -70,8 +70,10 @@ def run_trajectory(
     start: object = None,
     **hyperparameters: Any,
 ) -> Trajectory:
-    """Run ``optimizer_cls(**hyperparameters)`` for ``steps`` steps on ``surface`` from ``start``
-    (default: the surface's own start); see :class:`Trajectory`."""
+    """Run ``optimizer_cls(**hyperparameters)`` for ``steps`` steps on ``surface`` from ``start``.
+
+    ``start`` defaults to the surface's own start; see :class:`Trajectory`.
+    """
     if start is not None and np.asarray(start).shape != (2,):
         raise ValueError(
             f"start must be one point (x, y), got an array of shape {np.asarray(start).shape}; use sweep() for many"
@@ -122,8 +124,9 @@ def sweep(
     keep_paths: bool | None = None,
     **hyperparameters: Any,
 ) -> SweepResult:
-    """Run every combination given, in lock-step: ``lrs`` (R,) and/or ``starts`` (R, 2)
-    (one of them may be omitted or of length 1 and is then broadcast).
+    """Run every combination given, in lock-step: ``lrs`` (R,) and/or ``starts`` (R, 2).
+
+    One of them may be omitted or of length 1 and is then broadcast.
 
     All runs share one ``Parameter`` of shape (R, 2) and one optimizer whose ``lr``
     is an (R, 2) array, so the update is the real optimizer's code; a run that
@@ -231,8 +234,10 @@ class Tuned:
 
     @property
     def at_edge(self) -> bool:
-        """True when the chosen lr is still the smallest or largest value tried, so a
-        wider grid might find a better one: say so beside any figure built from it."""
+        """True when the chosen lr is still the smallest or largest value tried.
+
+        A wider grid might then find a better one: say so beside any figure built from it.
+        """
         return len(self.grid) > 1 and self.lr in (self.grid[0], self.grid[-1])
 
     @property
@@ -242,10 +247,12 @@ class Tuned:
 
     @property
     def range_text(self) -> str:
+        """The grid tried, in words: how many log-spaced values, between which bounds."""
         return _range_text(self.grid)
 
     @property
     def how(self) -> str:
+        """How the lr was chosen, for a caption: the rule, and any widened grid, divergence or edge."""
         text = _rule(self.range_text, self.horizon)
         if self.widened:
             text += f"; the grid was widened by {self.widened} decade(s) because the best lr sat at its edge"
@@ -304,8 +311,9 @@ def tune_lr(
     widen: int = 2,
     **hyperparameters: Any,
 ) -> Tuned:
-    """Pick the lr from ``grid`` whose run has the lowest loss at ``steps``, the same
-    horizon the race will plot (tuning on a shorter horizon would favour fast starters).
+    """Pick the lr from ``grid`` whose run has the lowest loss at ``steps``, the horizon the race will plot.
+
+    Tuning on a shorter horizon would favour fast starters.
 
     Losses closer to the best than ``TIE_RTOL`` times the distance the best run descended
     count as ties, and a tie goes to the smaller lr: once several runs have converged to
@@ -359,8 +367,10 @@ def fair_race(
     grid: object = None,
     start: object = None,
 ) -> tuple[list[Trajectory], str]:
-    """Tune each contender's lr (:func:`tune_lr`), run it, and return the trajectories and
-    a caption that states how they were tuned (put it on the figure)."""
+    """Tune each contender's lr (:func:`tune_lr`), run it, and return the trajectories and a caption.
+
+    The caption states how they were tuned (put it on the figure).
+    """
     trajectories = []
     tunings = []
     for optimizer_cls, hyper in contenders:
@@ -374,8 +384,11 @@ def fair_race(
 
 
 def _race_caption(tunings: list[Tuned], grid_text: str, steps: int) -> str:
-    """One sentence for the common case; the exceptions (a widened grid, a choice still at
-    the edge) named per optimizer, so that no figure hides how its contenders were tuned."""
+    """The caption saying how the contenders were tuned: one sentence for the common case.
+
+    The exceptions (a widened grid, a choice still at the edge) are named per optimizer, so
+    that no figure hides how its contenders were tuned.
+    """
     caption = f"Each optimizer's {_rule(grid_text, steps)}."
     notes = []
     for t in tunings:

@@ -46,8 +46,10 @@ def _grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np
 
 # ------------------------------------------------------------------------------- surfaces
 def plot_contours(surface: Surface, ax: Axes | None = None, levels: int = 30, resolution: int = 250) -> Axes:
-    """Filled contours of ``surface`` over its bounds, log-spaced where its range demands
-    it, with its minima marked by white stars and a colour bar."""
+    """Filled contours of ``surface`` over its bounds, with its minima and a colour bar.
+
+    Levels are log-spaced where its range demands it; the minima are marked by white stars.
+    """
     from matplotlib import colors
 
     ax = _axes(ax)
@@ -86,8 +88,11 @@ def _legend_columns(labels: Sequence[str], width: float, fontsize: float) -> int
 
 
 def _legend_below(ax: Axes, fontsize: float = 9, drop: float = 0.55, **kwargs: Any) -> Any:
-    """The legend under the axes, outside the data (``drop`` inches below the axes'
-    bottom edge, clear of the tick labels and the x label), so it never hides a path."""
+    """The legend under the axes, outside the data, so it never hides a path.
+
+    It sits ``drop`` inches below the axes' bottom edge, clear of the tick labels and the
+    x label.
+    """
     from matplotlib.transforms import offset_copy
 
     fig: Any = ax.figure
@@ -99,8 +104,10 @@ def _legend_below(ax: Axes, fontsize: float = 9, drop: float = 0.55, **kwargs: A
 
 
 def _room_below(fig: Any, rows: int, drop: float = 0.55) -> None:
-    """Make ``fig`` taller by the height of a one-column legend of ``rows`` entries placed
-    ``drop`` inches under the axes, keeping the axes' own size."""
+    """Make ``fig`` taller by the height of a one-column legend of ``rows`` entries.
+
+    The legend is placed ``drop`` inches under the axes; the axes keep their own size.
+    """
     extra = drop + 0.2 * rows + 0.2
     old_height = fig.get_figheight()
     bottom, top = fig.subplotpars.bottom * old_height, (1 - fig.subplotpars.top) * old_height
@@ -115,9 +122,12 @@ def plot_paths(
     contours: bool = True,
     legend: bool = True,
 ) -> Axes:
-    """Each trajectory over the contours: a line from a circle (start) to a cross (end),
-    labelled with the optimizer's settings. The legend goes under the axes (outside the
-    data, where it cannot cover a path or a minimum); ``legend=False`` leaves it to the caller."""
+    """Each trajectory over the contours: a line from a circle (start) to a cross (end).
+
+    Each line is labelled with the optimizer's settings. The legend goes under the axes
+    (outside the data, where it cannot cover a path or a minimum); ``legend=False`` leaves
+    it to the caller.
+    """
     created = ax is None
     ax = _axes(ax)
     if contours:
@@ -151,7 +161,8 @@ def plot_losses(
     A log axis cannot show 0, so values below ``LOSS_FLOOR`` (1e-16) are drawn at the
     floor; when any is, a dotted line marks the floor and a note says so, so that a flat
     tail there is not read as a stall. The legend goes under the axes (``legend=False``
-    leaves it to the caller)."""
+    leaves it to the caller).
+    """
     created = ax is None
     ax = _axes(ax)
     f_min = surface.f_min if surface is not None and math.isfinite(surface.f_min) else 0.0
@@ -189,8 +200,10 @@ def plot_losses(
 
 
 def _caption(fig: Figure, caption: str | None, width: int, fontsize: float) -> float:
-    """Put ``caption`` under the axes, wrapped to ``width`` characters; return the figure
-    fraction it takes, for ``tight_layout(rect=...)`` to keep the axes clear of it."""
+    """Put ``caption`` under the axes, wrapped to ``width`` characters; return the figure fraction it takes.
+
+    The fraction is for ``tight_layout(rect=...)``, to keep the axes clear of it.
+    """
     if not caption:
         return 0.0
     wrapped = textwrap.fill(caption, width)
@@ -202,13 +215,15 @@ def _caption(fig: Figure, caption: str | None, width: int, fontsize: float) -> f
 def race_figure(
     surface: Surface, trajectories: Sequence[Trajectory], caption: str | None = None, title: str | None = None
 ) -> Figure:
-    """The race (paths on the contours) beside the loss-against-step panel, with the
-    caption that says how the contenders were tuned.
+    """The race (paths on the contours) beside the loss-against-step panel, with the tuning caption.
+
+    The caption says how the contenders were tuned.
 
     One legend serves both panels (the colours are the same); it sits under them,
     outside the data, so it never covers a path or a minimum. The layout is fixed in
     inches (no layout pass), so the text keeps its size: ticks and labels 10 pt,
-    legend and caption 9 pt at the figure's 13-inch width."""
+    legend and caption 9 pt at the figure's 13-inch width.
+    """
     plt = _plt()
     width, axes_height, fontsize = 13.0, 4.4, 9.0
     labels = [tr.label for tr in trajectories] + (["minimum"] if len(surface.minima) else [])
@@ -263,7 +278,8 @@ def plot_surface_3d(
     The paths are drawn after the surface (``computed_zorder=False``) and lifted a little
     above it, so a path in a valley is not hidden under the surface's faces; the parts of
     a path outside the plotted square are left out (3-D axes do not clip). Five ticks per
-    axis at 8 pt keep the tick labels apart."""
+    axis at 8 pt keep the tick labels apart.
+    """
     from matplotlib.ticker import MaxNLocator
 
     created = ax is None
@@ -314,14 +330,16 @@ def animate_race(
     fps: int = 12,
     caption: str | None = None,
 ) -> Any:
-    """Animate the race; each legend entry shows the optimizer's effective learning rate
-    (x and y) after the step shown (the first frame, step 0, is before any step and says so).
-    With ``path`` ending in .gif, writes a GIF with Pillow (no ffmpeg) and returns the path;
-    with ``path=None`` returns HTML/JS for a notebook.
+    """Animate the race; each legend entry shows the optimizer's effective learning rate.
+
+    The rate (x and y) is the one after the step shown (the first frame, step 0, is before
+    any step and says so). With ``path`` ending in .gif, writes a GIF with Pillow (no
+    ffmpeg) and returns the path; with ``path=None`` returns HTML/JS for a notebook.
 
     The legend sits under the axes, outside the data. The GIF is drawn by blitting: the
     contours are rendered once, and each frame redraws only the paths, their heads, the
-    legend and the step counter."""
+    legend and the step counter.
+    """
     from matplotlib import animation
 
     check_range("frames", frames, 2, 10_000)
@@ -402,9 +420,12 @@ def _save_gif_blitted(
     path: str | os.PathLike[str],
     fps: int,
 ) -> None:
-    """Render the still parts of ``fig`` once (contours, axes, legend labels, caption), then
-    for each frame restore them and draw only the ``moving`` artists and a rate readout
-    beside each legend entry; save the frames as a GIF with one shared palette."""
+    """Write the animation as a GIF, blitting the moving artists over a background drawn once.
+
+    The still parts of ``fig`` (contours, axes, legend labels, caption) are rendered once;
+    each frame restores them and draws only the ``moving`` artists and a rate readout beside
+    each legend entry. The frames are saved as a GIF with one shared palette.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import IdentityTransform
     from PIL import Image
@@ -449,8 +470,10 @@ def _save_gif_blitted(
 
 # ------------------------------------------------------------------ effective learning rates
 def _log_scale_if_positive(ax: Axes, *values: np.ndarray) -> None:
-    """Log y-axis for rates, unless nothing is positive (lr = 0 makes every rate 0): then
-    a linear axis and a note, where a log axis would only warn and show nothing."""
+    """Log y-axis for rates, unless nothing is positive (lr = 0 makes every rate 0).
+
+    Then a linear axis and a note, where a log axis would only warn and show nothing.
+    """
     if any(np.any(np.asarray(v) > 0) for v in values):
         ax.set_yscale("log")
     else:
@@ -479,8 +502,9 @@ def decay_contrast_figure(
     factor: float = 0.1,
     eps: float = 1e-8,
 ) -> Figure:
-    """Adagrad's and RMSProp's effective learning rates on the same gradient stream,
-    measured from the real optimizers, with the closed forms drawn on top.
+    """Adagrad's and RMSProp's effective learning rates on the same gradient stream, with their closed forms.
+
+    The rates are measured from the real optimizers, with the closed forms drawn on top.
 
     Left: a constant gradient ``g``: Adagrad's rate lr/(|g| sqrt(t) + eps) keeps
     falling, RMSProp's lr/(|g| sqrt(1 - rho^t) + eps) settles at lr/|g|.
@@ -596,9 +620,11 @@ def plot_sensitivity(
     legend: bool = True,
 ) -> Axes:
     """Final loss against learning rate for each optimizer (from :func:`~rmsprop_edu.trajectory.sweep`).
+
     ``results`` maps a label to ``(lrs, final_losses)``; diverged runs (inf) are marked
     with an x above the curves. Losses below ``LOSS_FLOOR`` are drawn at the floor (a dotted
-    line says so). The legend goes under the axes (``legend=False`` leaves it to the caller)."""
+    line says so). The legend goes under the axes (``legend=False`` leaves it to the caller).
+    """
     created = ax is None
     ax = _axes(ax)
     top = max(float(np.max(np.where(np.isfinite(f), f, -np.inf))) for _, f in results.values())
@@ -622,11 +648,13 @@ def plot_sensitivity(
 
 
 def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, steps: int = 200) -> Figure:
-    """Gradient descent and heavy-ball momentum on f = (x^2 + condition*y^2)/2: measured
-    contraction rate per step against lr, beside the theory (GD: max |1 - lr*lambda|,
+    """Gradient descent and heavy-ball momentum on f = (x^2 + condition*y^2)/2: contraction rate against lr.
+
+    The measured contraction rate per step, beside the theory (GD: max |1 - lr*lambda|,
     stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration).
     Runs that left the box |x| < 1e6 within ``steps`` steps are marked by crosses at 1.42.
-    Dashed lines mark both edges; the title compares the two methods' best rates (theory)."""
+    Dashed lines mark both edges; the title compares the two methods' best rates (theory).
+    """
     from .optim import SGD
     from .surfaces import quadratic
     from .trajectory import sweep

@@ -296,8 +296,10 @@ def _quiet_run(fn: Callable[..., Any], exercise: Exercise, t_offset: int = 0) ->
 
 
 def _return_order(fn: Callable[..., Any], exercise: Exercise) -> tuple[str, ...] | None:
-    """The order in which ``fn`` returns its arrays, if putting them back in the signature's
-    order makes it right (``return square_avg, theta``); None if no order does."""
+    """The order in which ``fn`` returns its arrays, if reordering them makes it right; None if none does.
+
+    Reordering means putting them back in the signature's order (``return square_avg, theta``).
+    """
     names = exercise.arrays
     reference = _reference(exercise.name)
     for order in itertools.permutations(names):

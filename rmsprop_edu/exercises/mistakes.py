@@ -336,9 +336,11 @@ def _adam(
 
 
 def _adam_kingma_ba(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    """Kingma & Ba (2015), end of section 2: the bias corrections folded into the step size,
-    eps added to the uncorrected root (Keras's Adam too). Valid, but its eps weighs as much
-    as eps/sqrt(1 - beta2^t) added to sqrt(v_hat) in torch's form."""
+    """Kingma & Ba (2015), end of section 2: the bias corrections folded into the step size.
+
+    eps is added to the uncorrected root (Keras's Adam too). Valid, but its eps weighs as
+    much as eps/sqrt(1 - beta2^t) added to sqrt(v_hat) in torch's form.
+    """
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad**2
     alpha_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)

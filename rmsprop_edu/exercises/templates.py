@@ -35,7 +35,9 @@ def _not_written(name: str) -> NotImplementedError:
 def sgd_momentum_step(
     theta: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float, momentum: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """SGD with heavy-ball momentum, as torch.optim.SGD(lr=lr, momentum=momentum)::
+    """SGD with heavy-ball momentum, as torch.optim.SGD(lr=lr, momentum=momentum).
+
+    The update::
 
         velocity <- momentum*velocity + grad
         theta    <- theta - lr*velocity
@@ -52,7 +54,9 @@ def sgd_momentum_step(
 def adagrad_step(
     theta: np.ndarray, grad: np.ndarray, sum_sq: np.ndarray, lr: float, eps: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Adagrad, as torch.optim.Adagrad(lr=lr, eps=eps)::
+    """Adagrad, as torch.optim.Adagrad(lr=lr, eps=eps).
+
+    The update::
 
         sum_sq <- sum_sq + grad^2                        the plain sum of every squared gradient
         theta  <- theta - lr * grad / (sqrt(sum_sq) + eps)       eps OUTSIDE the root
@@ -66,7 +70,9 @@ def adagrad_step(
 def rmsprop_step(
     theta: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, lr: float, rho: float, eps: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """RMSProp, as torch.optim.RMSprop(lr=lr, alpha=rho, eps=eps)::
+    """RMSProp, as torch.optim.RMSprop(lr=lr, alpha=rho, eps=eps).
+
+    The update::
 
         square_avg <- rho*square_avg + (1 - rho)*grad^2     a decaying average of squared gradients
         theta      <- theta - lr * grad / (sqrt(square_avg) + eps)      eps OUTSIDE the root
@@ -88,7 +94,9 @@ def adam_step(
     beta2: float,
     eps: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adam, as torch.optim.Adam(lr=lr, betas=(beta1, beta2), eps=eps); t is 1 at the first step::
+    """Adam, as torch.optim.Adam(lr=lr, betas=(beta1, beta2), eps=eps).
+
+    The update (t is 1 at the first step)::
 
         m     <- beta1*m + (1 - beta1)*grad               average of the gradient
         v     <- beta2*v + (1 - beta2)*grad^2             average of its square
@@ -116,7 +124,9 @@ def adamw_step(
     eps: float,
     weight_decay: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """AdamW, as torch.optim.AdamW(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)::
+    """AdamW, as torch.optim.AdamW(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay).
+
+    The update::
 
         theta <- theta * (1 - lr*weight_decay)          decoupled decay, first
         then Adam's step (adam_step) with the raw gradient: the decay never enters m or v

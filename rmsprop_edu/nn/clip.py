@@ -13,7 +13,9 @@ from ..parameter import Parameter
 
 def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     """Scale all gradients together so that their joint L2 norm is at most ``max_norm``.
-    Returns the norm *before* clipping (log it: it is how you notice exploding gradients)."""
+
+    Returns the norm *before* clipping (log it: it is how you notice exploding gradients).
+    """
     check_range("max_norm", max_norm, 0.0, math.inf, low_open=True)
     grads = [p.grad for p in params if p.grad is not None]
     # summed in float64: float32 squares overflow above ~1.8e19, which is exactly when clipping is needed

@@ -8,8 +8,10 @@ import numpy as np
 
 
 def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
-    """Glorot & Bengio (2010): U(-a, a) with a = sqrt(6 / (fan_in + fan_out)); keeps the
-    variance of activations and gradients about constant through tanh/sigmoid layers."""
+    """Glorot & Bengio (2010): U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
+
+    Keeps the variance of activations and gradients about constant through tanh/sigmoid layers.
+    """
     bound = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
 
@@ -20,8 +22,11 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: np.dty
 
 
 def orthogonal(rows: int, cols: int, rng: np.random.Generator, dtype: np.dtype, gain: float = 1.0) -> np.ndarray:
-    """Saxe et al. (2014): a (semi-)orthogonal matrix; repeated multiplication by it neither
-    grows nor shrinks vectors, which helps recurrent weights at the start of training."""
+    """Saxe et al. (2014): a (semi-)orthogonal matrix.
+
+    Repeated multiplication by it neither grows nor shrinks vectors, which helps recurrent
+    weights at the start of training.
+    """
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)
     q *= np.sign(np.diag(r))  # make the decomposition unique

@@ -46,6 +46,7 @@ class Linear(Module):
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = x W + b for x: (..., in_features) -> y: (..., out_features); caches x."""
         check_input("Linear", x, self.in_features, self.dtype)
         self._x = x
         out = x @ self.weight.data
@@ -53,6 +54,7 @@ class Linear(Module):
         return out
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Add dW = x^T dy and db = sum of dy into ``.grad``; return dx = dy W^T (None without input_grad)."""
         x = self._cached(self._x)
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
         self.weight.accumulate_grad(x2.T @ d2, owned=True)  # dW = x^T dy
@@ -74,10 +76,12 @@ class ReLU(Module):
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = max(x, 0), shaped like x; caches the mask "not x <= 0"."""
         self._mask = ~(x <= 0)
         return np.where(self._mask, x, x.dtype.type(0))
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dx = dy where x > 0 (and where x is NaN), else 0."""
         mask = self._cached(self._mask)
         return np.where(mask, dout, dout.dtype.type(0)) if input_grad else None
 
@@ -91,10 +95,12 @@ class LeakyReLU(Module):
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = x where x > 0, slope * x elsewhere, shaped like x; caches the mask x > 0."""
         self._mask = x > 0
         return np.where(self._mask, x, self.slope * x)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dx = dy where x > 0, slope * dy elsewhere."""
         mask = self._cached(self._mask)
         return np.where(mask, dout, self.slope * dout) if input_grad else None
 
@@ -107,10 +113,12 @@ class Tanh(Module):
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = tanh(x), shaped like x; caches y."""
         self._y = np.tanh(x)
         return self._y
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dx = dy (1 - y^2), from the cached output."""
         y = self._cached(self._y)
         return dout * (1 - y * y) if input_grad else None
 
@@ -130,10 +138,12 @@ class Sigmoid(Module):
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = 1 / (1 + e^-x), shaped like x; caches y."""
         self._y = sigmoid(x)
         return self._y
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dx = dy y (1 - y), from the cached output."""
         y = self._cached(self._y)
         return dout * y * (1 - y) if input_grad else None
 
@@ -152,6 +162,7 @@ class Dropout(Module):
         self._scale: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward: y = x * m / (1 - p) in training mode (a fresh mask m), x itself in eval mode; caches the scale."""
         if not self.training or self.p == 0:
             self._scale = np.ones((), dtype=x.dtype)
             return x
@@ -160,6 +171,7 @@ class Dropout(Module):
         return x * self._scale
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dx = dy * m / (1 - p), the forward pass's scale."""
         scale = self._cached(self._scale)
         return dout * scale if input_grad else None
 
@@ -183,6 +195,7 @@ class Embedding(Module):
         self._idx: np.ndarray | None = None
 
     def forward(self, idx: np.ndarray) -> np.ndarray:
+        """Forward: out = weight[idx]: ``idx: (...)`` of ints in [0, num) -> ``(..., dim)``; caches idx."""
         idx = np.asarray(idx)
         if not np.issubdtype(idx.dtype, np.integer):
             raise TypeError(f"Embedding expects integer indices, got dtype {idx.dtype}")
@@ -192,6 +205,7 @@ class Embedding(Module):
         return self.weight.data[idx]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> None:
+        """Scatter-add dout: (..., dim) into the used rows of ``weight.grad``; return None (integer input)."""
         idx = self._cached(self._idx)
         grad = np.zeros_like(self.weight.data)
         np.add.at(grad, idx, dout)  # each used row gets the sum of its gradients

@@ -19,12 +19,15 @@ class Loss:
         self._cache: tuple[np.ndarray, ...] | None = None
 
     def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """Same as ``forward(pred, target)``."""
         return self.forward(pred, target)
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """The mean loss of ``pred`` against ``target``; caches what ``backward`` needs (override)."""
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
+        """d(loss)/d(pred), shaped like ``pred``, from the cache of the last ``forward`` (override)."""
         raise NotImplementedError
 
     def _cached(self) -> tuple[np.ndarray, ...]:
@@ -47,6 +50,7 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        """Forward: the mean of -log softmax(logits)[target]; caches the log-probabilities and the targets."""
         target = np.asarray(target)
         classes = logits.shape[-1]
         if not np.issubdtype(target.dtype, np.integer):
@@ -68,6 +72,7 @@ class SoftmaxCrossEntropy(Loss):
         return float(-picked.mean())
 
     def backward(self) -> np.ndarray:
+        """Backward: d(logits) = (softmax(logits) - onehot(target)) / N, shaped like the logits."""
         log_probs, target = self._cached()
         grad = np.exp(log_probs)  # softmax
         np.put_along_axis(grad, target[..., None], np.take_along_axis(grad, target[..., None], axis=-1) - 1, axis=-1)
@@ -81,12 +86,14 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """Forward: the mean of (pred - target)^2; caches the difference."""
         _same_shape("MSELoss", pred, target)
         diff = pred - np.asarray(target, dtype=pred.dtype)  # the target takes pred's dtype: float32 stays float32
         self._cache = (diff,)
         return float(np.mean(diff * diff))
 
     def backward(self) -> np.ndarray:
+        """Backward: d(pred) = 2 (pred - target) / N, shaped like pred."""
         (diff,) = self._cached()
         return 2 * diff / diff.size
 
@@ -100,6 +107,7 @@ class BCEWithLogits(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        """Forward: the mean of max(z, 0) - z y + log(1 + exp(-|z|)); caches the logits and the targets."""
         _same_shape("BCEWithLogits", logits, target)
         target = np.asarray(target, dtype=logits.dtype)
         if target.size and (target.min() < 0 or target.max() > 1):
@@ -109,5 +117,6 @@ class BCEWithLogits(Loss):
         return float(losses.mean())
 
     def backward(self) -> np.ndarray:
+        """Backward: d(logits) = (sigmoid(z) - y) / N, shaped like the logits."""
         logits, target = self._cached()
         return (sigmoid(logits) - target) / target.size

@@ -51,17 +51,20 @@ class Module:
 
     # ---------------------------------------------------------------- structure
     def add_parameter(self, name: str, data: np.ndarray) -> Parameter:
+        """Register ``data`` as this module's Parameter ``name`` and return it."""
         param = Parameter(data, name=name)
         self._params[name] = param
         return param
 
     def add_module(self, name: str, module: Module) -> Module:
+        """Register ``module`` as the child ``name`` (its parameters become ``name.*``) and return it."""
         if not isinstance(module, Module):
             raise TypeError(f"{name} must be a Module, got {type(module).__name__}")
         self._children[name] = module
         return module
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Yield (dotted name, Parameter): this module's own first, then each child's, in order."""
         for name, param in self._params.items():
             yield prefix + name, param
         for child_name, child in self._children.items():
@@ -76,20 +79,24 @@ class Module:
         return out
 
     def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``.grad = None``)."""
         for param in self.parameters():
             param.grad = None
 
     def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=False``: eval mode) here and in every child; return self."""
         self.training = mode
         for child in self._children.values():
             child.train(mode)
         return self
 
     def eval(self) -> Module:
+        """Set eval mode (Dropout becomes the identity) here and in every child; return self."""
         return self.train(False)
 
     # ------------------------------------------------------------------ compute
     def forward(self, x: Any) -> Any:
+        """Compute the output and cache exactly what ``backward`` needs (override)."""
         raise NotImplementedError
 
     def backward(self, dout: Any, input_grad: bool = True) -> Any:
@@ -109,6 +116,7 @@ class Module:
         raise NotImplementedError
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Same as ``forward(*args, **kwargs)``."""
         return self.forward(*args, **kwargs)
 
     def _cached(self, cache: Any) -> Any:
@@ -137,6 +145,7 @@ class Sequential(Module):
         return len(self._children)
 
     def forward(self, x: Any) -> Any:
+        """Apply the modules in order, each to the previous one's output."""
         for module in self._children.values():
             x = module(x)
         return x

@@ -488,10 +488,12 @@ class LastStep(Module):
         self._shape: tuple[int, ...] | None = None
 
     def forward(self, hs: np.ndarray) -> np.ndarray:
+        """Forward: the last hidden state, ``hs: (B, T, H)`` -> ``(B, H)``; caches the shape."""
         self._shape = hs.shape
         return hs[:, -1]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Backward: dhs: (B, T, H), zero but for dout at the last step (None without input_grad)."""
         shape = self._cached(self._shape)
         if not input_grad:  # its only output is the input gradient
             return None

@@ -1,5 +1,8 @@
-"""The optimizers. Every one is ``Opt(params, **hyperparameters)`` with torch.optim's
-names and defaults (RMSProp's ``rho`` is torch's ``alpha``); see :class:`Optimizer`."""
+"""The optimizers.
+
+Every one is ``Opt(params, **hyperparameters)`` with torch.optim's names and defaults
+(RMSProp's ``rho`` is torch's ``alpha``); see :class:`Optimizer`.
+"""
 
 from .adadelta import Adadelta
 from .adagrad import Adagrad

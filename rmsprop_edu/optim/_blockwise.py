@@ -34,8 +34,11 @@ Group = dict[str, Any]
 
 
 def lr_in_dtype(group: Group, dtype: np.dtype) -> Group:
-    """``group`` with ``lr`` in ``dtype``: a scalar as a NumPy scalar of that dtype, an array
-    cast (no copy when it already is). The one place where an array lr is turned into numbers."""
+    """``group`` with ``lr`` in ``dtype``.
+
+    A scalar becomes a NumPy scalar of that dtype, an array is cast (no copy when it already
+    is). The one place where an array lr is turned into numbers.
+    """
     lr = group["lr"]
     cast = lr.astype(dtype, copy=False) if isinstance(lr, np.ndarray) else dtype.type(lr)
     return {**group, "lr": cast}
@@ -108,8 +111,11 @@ _POOL: dict[int, ThreadPoolExecutor] = {}
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """One process-wide pool of worker threads for large updates, made on first use (and
-    imported then too, to keep ``import rmsprop_edu`` light); remade only if it is too small."""
+    """One process-wide pool of worker threads for large updates.
+
+    Made on first use (and imported then too, to keep ``import rmsprop_edu`` light); remade
+    only if it is too small.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     size = max(_POOL, default=0)

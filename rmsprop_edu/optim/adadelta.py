@@ -101,7 +101,7 @@ class Adadelta(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
+        """One step: theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
         rho, eps = group["rho"], group["eps"]
@@ -124,4 +124,5 @@ class Adadelta(Optimizer):
         param -= dx  # theta <- theta - lr*dx
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr * r into ``out``, with r = RMS[dx]_{t-1} / RMS[g]_t as the step stored it."""
         np.multiply(state["delta_ratio"], group["lr"], out=out)  # lr * r

@@ -126,6 +126,7 @@ class Adagrad(Optimizer):
     }
 
     def init_state(self, param: Parameter, group: Group) -> State:
+        """The sum G, starting at ``initial_accumulator_value`` (Keras, optax, TF1: 0.1)."""
         return {"sum": np.full_like(param.data, group["initial_accumulator_value"])}
 
     @staticmethod
@@ -135,7 +136,7 @@ class Adagrad(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr_t * g / (sqrt(G) + eps), with G <- G + g^2 (the sum never forgets).
+        """One step: theta <- theta - lr_t * g / (sqrt(G) + eps), with G <- G + g^2 (the sum never forgets).
 
         The same step in plain NumPy, allocating freely: ``adagrad_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
@@ -152,7 +153,7 @@ class Adagrad(Optimizer):
 
     @staticmethod
     def _denominator(big_g: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
-        """out <- sqrt(G) + eps, or sqrt(G + eps) with eps_in_sqrt."""
+        """Write denom into ``out`` and return it: sqrt(G) + eps, or sqrt(G + eps) with eps_in_sqrt."""
         if group["eps_in_sqrt"]:
             np.add(big_g, group["eps"], out=out)
             return np.sqrt(out, out=out)  # denom <- sqrt(G + eps)
@@ -161,5 +162,6 @@ class Adagrad(Optimizer):
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr_t/denom into ``out``: lr_t / (sqrt(G) + eps), or lr_t / sqrt(G + eps)."""
         self._denominator(state["sum"], group, out=out)
         np.divide(self._lr_t(state, group), out, out=out)  # lr_t / denom

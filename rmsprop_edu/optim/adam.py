@@ -125,18 +125,20 @@ class Adam(Optimizer):
     }
 
     def check_consistency(self, group: Group) -> None:
+        """Refuse two eps placements at once: eps_hat with eps_root, or with amsgrad_bias_corrected."""
         if group["eps_hat"] and group["eps_root"] > 0:
             raise ValueError("eps_root (optax) and eps_hat (Keras, TF1) cannot be combined: choose one placement")
         if group["eps_hat"] and group["amsgrad"] and group["amsgrad_bias_corrected"]:
             raise ValueError("amsgrad_bias_corrected (optax) and eps_hat (Keras, TF1) cannot be combined")
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
+        """The state these settings use: m and v (exp_avg, exp_avg_sq), plus v_max (max_exp_avg_sq) with amsgrad."""
         return ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * group["amsgrad"]
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), from the two running averages.
+        """One step: theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), from the two running averages.
 
         The same step in plain NumPy, allocating freely: ``adam_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
@@ -161,7 +163,7 @@ class Adam(Optimizer):
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """out <- sqrt(v) / sqrt(1 - beta2^t) + eps (v_max instead of v with amsgrad)."""
+        """Write denom into ``out`` and return it: sqrt(v) / sqrt(1 - beta2^t) + eps (v_max with amsgrad)."""
         v = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
         c2 = 1.0 - group["betas"][1] ** state["step"]
         if group["amsgrad"] and group["amsgrad_bias_corrected"]:
@@ -202,6 +204,7 @@ class Adam(Optimizer):
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr/denom into ``out``, with denom as the step used it (eps_hat, eps_root, amsgrad)."""
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom
 
@@ -251,6 +254,7 @@ class AdamW(Adam):
     }
 
     def check_consistency(self, group: Group) -> None:
+        """Adam's checks, and refuse ``decoupled_weight_decay=False``: AdamW's decay is always decoupled."""
         super().check_consistency(group)
         if not group["decoupled_weight_decay"]:
             raise ValueError("AdamW's weight decay is always decoupled; use Adam for the L2 penalty")

@@ -98,7 +98,7 @@ class Adamax(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr/(1-beta1^t) * m/u, with u the decaying maximum of |g|."""
+        """One step: theta <- theta - lr/(1-beta1^t) * m/u, with u the decaying maximum of |g|."""
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2),
         # or with decoupled_weight_decay theta <- theta*(1 - lr*wd).
         (beta1, beta2), t = group["betas"], state["step"]
@@ -130,6 +130,7 @@ class Adamax(Optimizer):
         param -= step  # theta <- theta - lr/(1-beta1^t) * m/(u + eps)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr/u into ``out`` (lr/(u + eps) with eps_outside_max)."""
         if group["eps_outside_max"]:
             np.add(state["exp_inf"], group["eps"], out=out)
             np.divide(group["lr"], out, out=out)  # lr / (u + eps)

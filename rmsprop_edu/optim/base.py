@@ -122,7 +122,8 @@ class Optimizer:
         """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults.
 
         ``TypeError`` if ``params`` is not Parameters (as torch), ``ValueError`` for a missing
-        ``params``, a bad hyperparameter or a Parameter already managed; nothing is added then."""
+        ``params``, a bad hyperparameter or a Parameter already managed; nothing is added then.
+        """
         if "params" not in group:
             raise ValueError("a parameter group needs a 'params' entry")
         check_known_keys(f"{type(self).__name__} parameter group", group, ["params", *self.defaults])
@@ -158,14 +159,17 @@ class Optimizer:
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """Update ``param`` in place. ``grad`` already has maximize and L2 decay applied and
-        must not be modified; ``state`` holds views of the state arrays (same shape as
-        ``param``), ``"step"``, the scalar state, and ``"new_state"``: the names of the
-        entries created at this step, still as ``init_state`` made them (all of them at the
-        first step; a momentum buffer when momentum is switched on later). ``group["lr"]``
-        is in ``param``'s dtype; it may be an array shaped like ``param`` (a sweep gives each
-        element its own lr), so write ``lr * x``, never ``float(lr)``. ``scratch`` holds
-        ``n_scratch`` arrays of ``param``'s shape and dtype, free to overwrite."""
+        """Update ``param`` in place: one step of the algorithm (override).
+
+        ``grad`` already has maximize and L2 decay applied and must not be modified; ``state``
+        holds views of the state arrays (same shape as ``param``), ``"step"``, the scalar
+        state, and ``"new_state"``: the names of the entries created at this step, still as
+        ``init_state`` made them (all of them at the first step; a momentum buffer when
+        momentum is switched on later). ``group["lr"]`` is in ``param``'s dtype; it may be an
+        array shaped like ``param`` (a sweep gives each element its own lr), so write
+        ``lr * x``, never ``float(lr)``. ``scratch`` holds ``n_scratch`` arrays of ``param``'s
+        shape and dtype, free to overwrite.
+        """
         raise NotImplementedError
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
@@ -173,10 +177,7 @@ class Optimizer:
         raise NotImplementedError
 
     def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
-        """The smallest ``eps`` whose update stays free of nan in ``dtype``, and why.
-
-        Default: the dtype's smallest positive number; a smaller eps rounds to 0 (1e-8 does
-        in float16) and a zero gradient gives 0/0. Override where eps enters differently (RAdam)."""
+        """The smallest ``eps`` free of 0/0 in ``dtype`` (its smallest positive number), and why."""
         smallest = float(np.finfo(dtype).smallest_subnormal)
         return smallest, f"it rounds to 0 in {dtype} (whose smallest positive number is {smallest:.3g})"
 
@@ -190,9 +191,7 @@ class Optimizer:
             p.zero_grad(set_to_none)
 
     def step(self) -> None:
-        """Update every parameter that has a gradient (in the order of the module docstring).
-
-        Everything is checked first: on an error, nothing has been modified."""
+        """Update every parameter that has a gradient; everything is checked first (module docstring)."""
         todo: list[tuple[Group, Parameter]] = []
         checked = [self._validated_group(index, group) for index, group in enumerate(self.param_groups)]
         for group, hyper in zip(self.param_groups, checked, strict=True):
@@ -220,8 +219,7 @@ class Optimizer:
             self._blocks.apply(self, p, state, hyper, new_state)
 
     def _validated_group(self, index: int, group: Group) -> Group:
-        """The group's hyperparameters, checked; not again while they are the very objects checked
-        at the previous step (a new value, even an equal one, is checked; an array lr always is)."""
+        """The group's settings, checked unless they are the very objects checked last time."""
         last = self._validated.get(index)
         if (
             last is not None
@@ -253,7 +251,7 @@ class Optimizer:
         return f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
 
     def grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
-        """g <- (-g if maximize) + weight_decay * theta, written into ``out`` (``grad`` untouched)."""
+        """(-g if maximize) + weight_decay*theta, written into ``out`` (``grad`` itself if neither)."""
         maximize = group.get("maximize", False)
         coupled = self.coupled_weight_decay and not group.get("decoupled_weight_decay", False)
         decay = group.get("weight_decay", 0.0) if coupled else 0.0

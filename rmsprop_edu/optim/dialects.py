@@ -59,7 +59,7 @@ def preset(cls: type[Optimizer], library: str, params: Any, overrides: Mapping[s
 
 
 def available(cls: type[Optimizer]) -> dict[str, bool]:
-    """library -> whether ``cls`` has a preset for it (the combinations that do not exist are False)."""
+    """Which libraries ``cls`` has a preset for: library -> bool (False for the combinations that do not exist)."""
     return {library: library in cls.PRESETS for library in LIBRARIES}
 
 
@@ -83,6 +83,7 @@ class Comparison:
 
     @property
     def final_gap(self) -> float:
+        """The relative gap after the last step (``gaps[-1]``)."""
         return float(self.gaps[-1])
 
     @property
@@ -114,7 +115,8 @@ def compare(
     """Run two optimizers from the same start on the same problem and say where they differ.
 
     Args:
-        make_a, make_b: ``params -> optimizer``, e.g. ``lambda ps: Adam.preset("keras", ps)``.
+        make_a: ``params -> optimizer``, e.g. ``lambda ps: Adam.preset("keras", ps)``.
+        make_b: the same for the other optimizer.
         theta0: the common start (an array; copied).
         gradient: ``gradient(theta, t)`` -> the gradient at ``theta`` at step ``t`` (each
             optimizer sees the gradient at its own point, as in a real port).
@@ -211,8 +213,11 @@ def _cell(setting: str, value: Any) -> str:
 
 
 def table(cls: type[Optimizer]) -> str:
-    """A markdown table of ``cls``'s presets: lr, ε, and every setting on which two presets
-    differ, in rmsprop_edu's names; the refused overrides are listed in the last column."""
+    """A markdown table of ``cls``'s presets, one row per preset.
+
+    Columns: lr, ε, and every setting on which two presets differ, in rmsprop_edu's names;
+    the refused overrides are listed in the last column.
+    """
     rows = [name for name in (*LIBRARIES, *cls.PRESETS) if name in cls.PRESETS]
     rows = list(dict.fromkeys(rows))
     resolved = {name: {**cls.defaults, **cls.PRESETS[name]} for name in rows}

@@ -118,6 +118,7 @@ class NAdam(Optimizer):
     }
 
     def init_state(self, param: Parameter, group: Group) -> State:
+        """Zeros for m and v, as Adam's, and the product of momenta P_0 = 1 (``mu_product``)."""
         return {**super().init_state(param, group), "mu_product": 1.0}
 
     @staticmethod
@@ -128,17 +129,21 @@ class NAdam(Optimizer):
         return group["betas"][0] * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
 
     def check_scalar_state(self, where: str, state: State) -> None:
-        # a product of momenta mu_t in [0, 1)
+        """Check that ``mu_product`` lies in [0, 1]: a product of momenta mu_t in [0, 1), or 1 before any step."""
         check_range(f"{where}: mu_product", state["mu_product"], 0.0, 1.0, high_open=False)
 
     def begin_step(self, state: State, group: Group) -> None:
+        """Multiply this step's momentum into the product: P_t <- P_{t-1}*mu_t."""
         state["mu_product"] *= self._mu(group, state["step"])  # P_t <- P_{t-1}*mu_t
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """Adam's averages, then a step mixing the new gradient (weight 1-mu_t) and the momentum
-        one step ahead (weight mu_{t+1}): Nesterov's look-ahead inside Adam."""
+        """One step: Adam's averages, then Nesterov's look-ahead inside Adam.
+
+        The step mixes the new gradient (weight 1-mu_t) and the momentum one step ahead
+        (weight mu_{t+1}).
+        """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW), mu_product P_t.
         beta1, beta2 = group["betas"]
@@ -162,6 +167,7 @@ class NAdam(Optimizer):
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
+        """Write denom into ``out`` and return it: sqrt(v_hat) + eps (sqrt(v_hat + eps_root) + eps, optax)."""
         np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
         if group["eps_root"] > 0:
             out += group["eps_root"]  # v_hat + eps_root (optax)
@@ -170,5 +176,6 @@ class NAdam(Optimizer):
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr/denom into ``out``, the scale of the look-ahead direction."""
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom

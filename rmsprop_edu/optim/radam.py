@@ -104,12 +104,16 @@ class RAdam(Optimizer):
     }
 
     def check_consistency(self, group: Group) -> None:
+        """Refuse eps_root with eps_hat: eps_root goes inside the root of the corrected v_hat."""
         if group["eps_hat"] and group["eps_root"] > 0:
             raise ValueError("eps_root (optax) needs eps_hat=False: it goes inside the root of the corrected v_hat")
 
     def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
-        # sqrt(1 - beta2^t) / (sqrt(v) + eps) is formed before it meets m: where the gradient
-        # has been 0 that is 1/eps times 0, so 1/eps must be finite (in float16, eps >= 1.532e-5)
+        """The smallest ``eps`` whose reciprocal is finite in ``dtype``, and why.
+
+        sqrt(1 - beta2^t) / (sqrt(v) + eps) is formed before it meets m: where the gradient
+        has been 0 that is 1/eps times 0, so 1/eps must be finite (in float16, eps >= 1.532e-5).
+        """
         one = dtype.type(1)
         with np.errstate(over="ignore", divide="ignore"):
             eps = one / np.finfo(dtype).max
@@ -154,7 +158,7 @@ class RAdam(Optimizer):
 
     @staticmethod
     def _inverse_denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """out <- 1/denom = sqrt(1 - beta2^t) / (sqrt(v) + eps)."""
+        """Write 1/denom into ``out`` and return it: sqrt(1 - beta2^t) / (sqrt(v) + eps)."""
         if not group["eps_hat"]:
             return RAdam._inverse_denominator_corrected(state, group, out)
         np.sqrt(state["exp_avg_sq"], out=out)
@@ -173,6 +177,7 @@ class RAdam(Optimizer):
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr * r_t / denom into ``out`` once rectified; lr during the warm-up steps."""
         r_t = self.rectification(group["betas"][1], state["step"])
         if r_t is None:
             out[...] = group["lr"]

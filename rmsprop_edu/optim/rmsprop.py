@@ -155,9 +155,11 @@ class RMSProp(Optimizer):
     }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
+        """The state these settings use: v, plus gbar if centered and the momentum buffer if momentum > 0."""
         return ("square_avg",) + ("grad_avg",) * group["centered"] + ("momentum_buffer",) * (group["momentum"] > 0)
 
     def init_state(self, param: Parameter, group: Group) -> State:
+        """Zeros for each needed array, except v, which starts at ``initial_square_avg`` (TF1: 1)."""
         state = super().init_state(param, group)
         state["square_avg"].fill(group["initial_square_avg"])  # v_0
         return state
@@ -165,7 +167,7 @@ class RMSProp(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr * g / (sqrt(v) + eps), with v <- rho*v + (1-rho)*g^2.
+        """One step: theta <- theta - lr * g / (sqrt(v) + eps), with v <- rho*v + (1-rho)*g^2.
 
         The same step in plain NumPy, allocating freely: ``rmsprop_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
@@ -198,8 +200,11 @@ class RMSProp(Optimizer):
 
     @staticmethod
     def _step_with_momentum(param: np.ndarray, direction: np.ndarray, state: State, group: Group) -> None:
-        """momentum > 0: b <- mu*b + g/denom, theta <- theta - lr*b (torch); with lr_in_momentum
-        b <- mu*b + lr*g/denom, theta <- theta - b (keras, tf1, optax). ``direction`` is g/denom."""
+        """With momentum > 0: b <- mu*b + g/denom, theta <- theta - lr*b (torch).
+
+        With lr_in_momentum: b <- mu*b + lr*g/denom, theta <- theta - b (keras, tf1, optax).
+        ``direction`` is g/denom.
+        """
         b, lr = state["momentum_buffer"], group["lr"]
         b *= group["momentum"]
         if group["lr_in_momentum"]:
@@ -212,9 +217,12 @@ class RMSProp(Optimizer):
         param -= step  # theta <- theta - lr*b
 
     def _denominator(self, state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """out <- sqrt(s_hat) + eps, or sqrt(s_hat + eps), with s_hat the (centred,
-        bias-corrected) average. Written as Adam writes it, sqrt(s)/sqrt(c) + eps, so
-        that RMSProp with bias_correction equals Adam with beta1 = 0 to the last bit."""
+        """Write denom into ``out`` and return it: sqrt(s_hat) + eps, or sqrt(s_hat + eps).
+
+        s_hat is the (centred, bias-corrected) average. Written as Adam writes it,
+        sqrt(s)/sqrt(c) + eps, so that RMSProp with bias_correction equals Adam with
+        beta1 = 0 to the last bit.
+        """
         s = state["square_avg"]
         c = 1.0 - group["rho"] ** state["step"] if group["bias_correction"] else 1.0
         if group["centered"]:
@@ -236,5 +244,6 @@ class RMSProp(Optimizer):
         return out
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr/denom into ``out``: lr / (sqrt(s_hat) + eps), or lr / sqrt(s_hat + eps)."""
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom

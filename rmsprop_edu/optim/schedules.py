@@ -74,16 +74,20 @@ class Schedule:
         return [base * self.factor(t) for base in self.base_lrs]
 
     def state_dict(self) -> dict[str, Any]:
-        """``{"name", "t", "base_lrs"}``: plain Python values (array lrs copied). Save it beside
-        ``optimizer.state_dict()``; the factor itself is not saved, it is rebuilt by the
-        constructor (``cosine(opt, total_steps=...)``) before loading."""
+        """The schedule's position, ``{"name", "t", "base_lrs"}``, in plain Python values (array lrs copied).
+
+        Save it beside ``optimizer.state_dict()``; the factor itself is not saved, it is rebuilt
+        by the constructor (``cosine(opt, total_steps=...)``) before loading.
+        """
         self._sync_groups()
         return {"name": self.name, "t": self.t, "base_lrs": [_copy(base) for base in self.base_lrs]}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore ``t`` and the base lrs from :meth:`state_dict` and set every group's lr to
-        ``base_lr * factor(t)``. Everything is checked first; on an error a ``ValueError``
-        says what is wrong and nothing is changed."""
+        """Restore ``t`` and the base lrs from :meth:`state_dict`; set every group's lr to ``base_lr * factor(t)``.
+
+        Everything is checked first; on an error a ``ValueError`` says what is wrong and
+        nothing is changed.
+        """
         if not isinstance(state_dict, Mapping) or set(state_dict) != {"name", "t", "base_lrs"}:
             got = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) else type(state_dict).__name__
             raise ValueError(f"a schedule's state_dict has the keys ['base_lrs', 'name', 't'], got {got}")

@@ -128,9 +128,11 @@ class SGD(Optimizer):
     }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
+        """The momentum buffer b if momentum > 0; plain SGD keeps no state."""
         return ("momentum_buffer",) if group["momentum"] > 0 else ()
 
     def check_consistency(self, group: Group) -> None:
+        """Nesterov needs momentum > 0 and dampening = 0 (unless nesterov_needs_momentum is off)."""
         if not group["nesterov"]:
             return
         if group["momentum"] == 0 and not group["nesterov_needs_momentum"]:
@@ -144,7 +146,7 @@ class SGD(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """theta <- theta - lr*g; with momentum, theta <- theta - lr*b after b <- mu*b + g.
+        """One step: theta <- theta - lr*g; with momentum, theta <- theta - lr*b after b <- mu*b + g.
 
         The same step in plain NumPy, allocating freely: ``sgd_momentum_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
@@ -163,8 +165,10 @@ class SGD(Optimizer):
 
     @staticmethod
     def _momentum_direction(grad: np.ndarray, state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """b <- mu*b + (1-dampening)*g (b <- g at its first step, as torch); the direction is b,
-        or g + mu*b with nesterov."""
+        """The momentum direction: b, or g + mu*b with nesterov, after updating b.
+
+        b <- mu*b + (1-dampening)*g (b <- g at its first step, as torch).
+        """
         b, mu = state["momentum_buffer"], group["momentum"]
         if "momentum_buffer" in state["new_state"]:
             b[...] = grad  # b <- g (torch: buf = clone(g))
@@ -182,8 +186,11 @@ class SGD(Optimizer):
     def _step_with_lr_in_momentum(
         param: np.ndarray, grad: np.ndarray, state: State, group: Group, out: np.ndarray, spare: np.ndarray
     ) -> None:
-        """lr_in_momentum (Keras): b <- mu*b + (1-dampening)*lr*g (b <- lr*g when new), then
-        theta <- theta - b, or theta <- theta - (lr*g + mu*b) with nesterov."""
+        """The step with lr_in_momentum (Keras): lr enters the buffer.
+
+        b <- mu*b + (1-dampening)*lr*g (b <- lr*g when new), then theta <- theta - b, or
+        theta <- theta - (lr*g + mu*b) with nesterov.
+        """
         b, mu = state["momentum_buffer"], group["momentum"]
         lr_g = np.multiply(grad, group["lr"], out=out)  # lr*g
         if "momentum_buffer" in state["new_state"]:
@@ -202,4 +209,5 @@ class SGD(Optimizer):
         param -= look_ahead  # theta <- theta - (lr*g + mu*b)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
+        """Write lr into ``out``: SGD scales every direction by lr alone."""
         out[...] = group["lr"]

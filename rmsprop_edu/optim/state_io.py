@@ -51,8 +51,11 @@ def state_dict(opt: Optimizer) -> dict[str, Any]:
 
 
 def load_state_dict(opt: Optimizer, state_dict: Mapping[str, Any]) -> None:
-    """Restore a snapshot from :meth:`state_dict`. Everything is checked first; on any
-    error a ``ValueError`` says what is wrong and the optimizer is left untouched."""
+    """Restore a snapshot from :meth:`state_dict`.
+
+    Everything is checked first; on any error a ``ValueError`` says what is wrong and the
+    optimizer is left untouched.
+    """
     name = type(opt).__name__
     if not isinstance(state_dict, Mapping):
         raise ValueError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
@@ -186,8 +189,11 @@ def save(opt: Optimizer, path: str | os.PathLike[str]) -> None:
 
 
 def load(opt: Optimizer, path: str | os.PathLike[str]) -> None:
-    """Restore from a file written by :meth:`save`; a missing, foreign or corrupted
-    file raises ``ValueError`` and leaves the optimizer untouched."""
+    """Restore from a file written by :meth:`save`.
+
+    A missing, foreign or corrupted file raises ``ValueError`` and leaves the optimizer
+    untouched.
+    """
     import json
     import zipfile
 
