@@ -72,6 +72,9 @@ class Explorer:
         self._controls: dict[str, Any] | None = None
         self._image: Any = None
         self._view: Any = None
+        self._canvas_view: Any = None
+        #: True once shown on an interactive canvas (ipympl): the whole figure is drawn at each move
+        self.full_draws = False
 
     # -------------------------------------------------------------- subclass API
     def check(self, name: str, value: Any) -> Any:
@@ -104,6 +107,8 @@ class Explorer:
         self.redraw()
         if self._image is not None:
             self._image.value = self.png()
+        if self._canvas_view is not None:
+            self.figure.canvas.draw_idle()
         if self._controls:
             for name, value in checked.items():
                 control = self._controls.get(name)
@@ -163,6 +168,27 @@ class Explorer:
             self._image = widgets.Image(value=self.png(), format="png")
             self._view = widgets.VBox([widgets.HBox(list(self.controls.values())), self._image])
         return self._view
+
+    def canvas_widget(self) -> Any:
+        """The controls above the figure on an interactive ipympl canvas (``pip install ipympl``).
+
+        Unlike :meth:`widget`'s image, the canvas reports mouse clicks (a click on the race
+        explorer's contours moves its start there); each move redraws the whole figure.
+        """
+        try:
+            from ipympl.backend_nbagg import Canvas, FigureManager
+        except ImportError as error:
+            raise ImportError("canvas_widget() needs ipympl: pip install ipympl (or use widget())") from error
+        widgets = _ipywidgets()
+        assert widgets is not None  # ipympl depends on ipywidgets
+        if self._canvas_view is None:
+            self.full_draws = True
+            for artist in self.figure.findobj(lambda a: a.get_animated()):
+                artist.set_animated(False)  # no blitting: a full draw shows everything
+            canvas = Canvas(self.figure)
+            FigureManager(canvas, 0)
+            self._canvas_view = widgets.VBox([widgets.HBox(list(self.controls.values())), canvas])
+        return self._canvas_view
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # The static PNG goes in every bundle: a front end without widgets (nbviewer, a docs
@@ -267,6 +293,17 @@ class RaceExplorer(Explorer):
         self._low_decade = 100
         self._runs: dict[tuple[Any, ...], Any] = {}
         self.redraw()
+        # a click on the contours sets the start, on canvases that report clicks (ipympl: canvas_widget())
+        self.figure.canvas.mpl_connect("button_press_event", self._on_click)
+
+    def _on_click(self, event: Any) -> None:
+        """Move the start to a left click on the contours (rounded to the start sliders' 0.05 steps)."""
+        if event.inaxes is not self._ax_path or event.button != 1 or event.xdata is None:
+            return
+        (x_low, x_high), (y_low, y_high) = self._surface.bounds
+        x = min(max(round(event.xdata / 0.05) * 0.05, x_low), x_high)
+        y = min(max(round(event.ydata / 0.05) * 0.05, y_low), y_high)
+        self.update(x0=round(x, 10), y0=round(y, 10))
 
     # ------------------------------------------------------------------ checks
     def check(self, name: str, value: Any) -> Any:
@@ -359,9 +396,10 @@ class RaceExplorer(Explorer):
         self._paths, self._ends, self._losses = {}, {}, {}
         for i, name in enumerate(RACERS):
             colour = f"C{i + 1}"
-            (self._paths[name],) = self._ax_path.plot([], [], "-", color=colour, lw=1.6, label=name, animated=True)
-            (self._ends[name],) = self._ax_path.plot([], [], "X", color=colour, ms=9, mec="black", animated=True)
-            (self._losses[name],) = self._ax_loss.semilogy([], [], color=colour, label=name, animated=True)
+            blit = not self.full_draws  # blitted artists are animated: left out of the background's full draw
+            (self._paths[name],) = self._ax_path.plot([], [], "-", color=colour, lw=1.6, label=name, animated=blit)
+            (self._ends[name],) = self._ax_path.plot([], [], "X", color=colour, ms=9, mec="black", animated=blit)
+            (self._losses[name],) = self._ax_loss.semilogy([], [], color=colour, label=name, animated=blit)
         self._ax_path.plot([v["x0"]], [v["y0"]], "o", color="white", ms=7, mec="black", label="start")
         f_min = self._surface.f_min if math.isfinite(self._surface.f_min) else 0.0
         f0 = float(self._surface.value(np.array([v["x0"], v["y0"]]))) - f_min
@@ -374,7 +412,7 @@ class RaceExplorer(Explorer):
         self._ax_loss.axhline(_FLOOR, color="grey", lw=0.8, ls=":")
         self._ax_loss.grid(alpha=0.3)
         self._readout = self._ax_loss.set_title("", fontsize=9, loc="left")
-        self._readout.set_animated(True)
+        self._readout.set_animated(not self.full_draws)
         handles = [self._paths[name] for name in v["optimizers"]]
         self.figure.legend(handles, v["optimizers"], loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
         # room above the loss panel for one readout line per optimizer, and no more
@@ -434,6 +472,9 @@ class RaceExplorer(Explorer):
         The background (contours, axes, legend) is saved by the first full draw after a rebuild.
         """
         canvas = self._agg()
+        if self.full_draws:
+            canvas.draw()
+            return
         if self._background is None:
             canvas.draw()  # animated artists are left out of a full draw: the background
             self._background = canvas.copy_from_bbox(self.figure.bbox)

@@ -213,3 +213,46 @@ def test_the_tour_caption_of_the_decay_figure_states_the_measured_recovery():
     recovered = int(np.argmax(np.abs(rms[150:] * 0.1 - 1) <= 0.1)) + 1  # the real RMSProp, steps after the switch
     assert recovered == 58
     assert "after 58 steps at rho = 0.9" in TOUR_CAPTIONS["decay_contrast.png"]
+
+
+# ---------------------------------------------------------------- a click sets the start
+def _click(explorer, x, y, button=1):
+    """A mouse press at data point (x, y) of the path axes, through matplotlib's event machinery."""
+    from matplotlib.backend_bases import MouseEvent
+
+    canvas = explorer._agg()
+    explorer.png()  # a drawn canvas, so that the axes know where they are
+    px, py = explorer._ax_path.transData.transform((x, y))
+    MouseEvent("button_press_event", canvas, px, py, button=button)._process()
+
+
+def test_a_click_on_the_contours_moves_the_start_there():
+    from rmsprop_edu.explore import RaceExplorer
+
+    explorer = RaceExplorer(steps=50)
+    _click(explorer, 0.52, 1.48)
+    assert (explorer.values["x0"], explorer.values["y0"]) == (0.5, 1.5)  # the sliders' 0.05 grid
+    for tr in explorer.trajectories().values():
+        np.testing.assert_allclose(tr.points[0], [0.5, 1.5])
+    np.testing.assert_allclose(explorer._paths["Adam"].get_xydata()[0], [0.5, 1.5])
+    _click(explorer, -1.0, 0.0, button=3)  # a right click does nothing
+    assert (explorer.values["x0"], explorer.values["y0"]) == (0.5, 1.5)
+
+
+def test_the_ipympl_canvas_view_draws_everything_and_takes_clicks():
+    pytest.importorskip("ipympl", reason="the ipympl canvas view needs ipympl (in the test extra)")
+    from ipympl.backend_nbagg import Canvas
+
+    from rmsprop_edu.explore import RaceExplorer
+
+    explorer = RaceExplorer(steps=50)
+    view = explorer.canvas_widget()
+    assert isinstance(view.children[1], Canvas) and explorer.figure.canvas is view.children[1]
+    assert not any(artist.get_animated() for artist in explorer.figure.findobj())  # full draws show the paths
+    explorer.png()
+    before = np.asarray(explorer._agg().buffer_rgba()).copy()
+    _click(explorer, -1.0, 2.0)
+    assert (explorer.values["x0"], explorer.values["y0"]) == (-1.0, 2.0)
+    explorer.png()  # the canvas's own redraw (draw_idle) waits for the front end; draw it now
+    after = np.asarray(explorer._agg().buffer_rgba())
+    assert (np.abs(after.astype(int) - before.astype(int)).sum(axis=2) > 0).mean() > 0.001  # the paths moved
