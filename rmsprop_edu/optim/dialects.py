@@ -15,7 +15,10 @@ Overrides use rmsprop_edu's argument names with **that library's meaning** (the 
 has already switched on the knobs that give them that meaning: in a Keras preset
 ``weight_decay`` is Keras's decoupled decay). A library without a default learning rate
 (optax, TF1) makes the preset ask for ``lr=``; a library without the optimizer, or a
-setting the library does not have, is refused with a message naming both.
+feature the library does not have (``amsgrad`` in TF1, ``maximize`` outside torch), is
+refused with a message naming both. The dialect knobs themselves (``eps_hat``,
+``eps_in_sqrt``, ``lr_in_momentum``, ...) can be overridden on purpose, to see what that
+one difference does: the optimizer is then no longer that library's.
 """
 
 from __future__ import annotations
