@@ -182,7 +182,7 @@ class Optimizer:
         return smallest, f"it rounds to 0 in {dtype} (whose smallest positive number is {smallest:.3g})"
 
     def check_scalar_state(self, where: str, state: State) -> None:
-        """Ranges of scalar state (override: NAdam's mu_product lies in (0, 1])."""
+        """Ranges of scalar state (override: NAdam's mu_product lies in [0, 1])."""
 
     # ---------------------------------------------------------------- stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
