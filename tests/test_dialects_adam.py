@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from reference.cases import seed_of
 from reference.dialects_adam import ADAM_DIALECT_CASES
-from reference.problem import STEPS, make_problem
-from test_reference_traces import FLOOR, TOLERANCE, worst_relative_error
+from reference.problem import STEPS, replay
+from test_reference_traces import TOLERANCE, worst_against
 
 from rmsprop_edu import Parameter, optim
 from rmsprop_edu.optim import Adam, Adamax, AdamW, NAdam, RAdam
@@ -30,30 +30,14 @@ CASES = {c["name"]: c for c in ADAM_DIALECT_CASES}
 
 def run(case: dict[str, Any], preset: str | None = None, **extra: Any) -> list[np.ndarray]:
     """``Opt.preset`` on the case's problem; each parameter's trajectory, (STEPS + 1, *shape)."""
-    problem = make_problem(seed_of(case["name"]))
-    params = [Parameter(p.copy()) for p in problem.p0]
     cls = getattr(optim, case["optimizer"])
-    opt = cls.preset(preset or case["library"], params, **{**case["hyper"], **extra})
-    traces = [[p.data.copy()] for p in params]
-    for t in range(STEPS):
-        if t > 0 and "lr_gamma" in case:
-            for group in opt.param_groups:
-                group["lr"] *= case["lr_gamma"]
-        for i, p in enumerate(params):
-            p.grad = problem.grad(i, p.data, t)
-        opt.step()
-        for i, p in enumerate(params):
-            traces[i].append(p.data.copy())
-    return [np.stack(tr) for tr in traces]
+    return replay(
+        seed_of(case["name"]), case, lambda ps: cls.preset(preset or case["library"], ps, **{**case["hyper"], **extra})
+    )
 
 
 def worst(case: dict[str, Any], traces: list[np.ndarray]) -> float:
-    errors = []
-    for i, ours in enumerate(traces):
-        ref = TRACES[f"{case['name']}/trace_{i}"]
-        assert ours.shape == ref.shape == (STEPS + 1, *ref.shape[1:])
-        errors.append(worst_relative_error(ours, ref, FLOOR["float64"]))
-    return max(errors)
+    return worst_against(TRACES, case, traces)
 
 
 @pytest.mark.parametrize("case", ADAM_DIALECT_CASES, ids=list(CASES))

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from reference.cases import TORCH_CASES, seed_of
 from reference.dialects_sgd_family import SGD_FAMILY_CASES
-from reference.problem import STEPS, make_problem
-from test_reference_traces import FLOOR, TOLERANCE, run_case, worst_relative_error
+from reference.problem import replay
+from test_reference_traces import FLOOR, TOLERANCE, run_case, worst_against, worst_relative_error
 
 import rmsprop_edu.optim as optim
 from rmsprop_edu import Parameter
@@ -33,28 +33,13 @@ CLASSES = [SGD, Adagrad, Adadelta, RMSProp]
 
 def run(case: dict[str, Any], **extra: Any) -> list[np.ndarray]:
     """The case's class through ``preset(case's library)``; each parameter's trajectory."""
-    problem = make_problem(seed_of(case["name"]))
-    params = [Parameter(p.copy()) for p in problem.p0]
     cls = getattr(optim, case["optimizer"])
-    opt = cls.preset(case["library"], params, **{**case["hyper"], **extra})
-    traces = [[p.data.copy()] for p in params]
-    for t in range(STEPS):
-        if t > 0 and "lr_gamma" in case:
-            for group in opt.param_groups:
-                group["lr"] *= case["lr_gamma"]
-        for i, p in enumerate(params):
-            p.grad = problem.grad(i, p.data, t)
-        opt.step()
-        for i, p in enumerate(params):
-            traces[i].append(p.data.copy())
-    return [np.stack(tr) for tr in traces]
+    settings = {**case["hyper"], **extra}
+    return replay(seed_of(case["name"]), case, lambda ps: cls.preset(case["library"], ps, **settings))
 
 
 def worst(case: dict[str, Any], traces: list[np.ndarray], recorded: Any = TRACES) -> float:
-    return max(
-        worst_relative_error(ours, recorded[f"{case['name']}/trace_{i}"], FLOOR["float64"])
-        for i, ours in enumerate(traces)
-    )
+    return worst_against(recorded, case, traces)
 
 
 def case_named(name: str) -> dict[str, Any]:

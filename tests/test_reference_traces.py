@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from reference.cases import TORCH_CASES, seed_of
-from reference.problem import STEPS, make_problem
+from reference.problem import STEPS, replay
 
 import rmsprop_edu.optim as optim
 from rmsprop_edu import Parameter
@@ -27,32 +27,30 @@ FLOOR = {"float64": 1e-6, "float32": 1e-2}
 
 def run_case(case: dict[str, Any]) -> list[np.ndarray]:
     """Run our optimizer on the case's problem; return each parameter's trajectory."""
-    dtype = np.dtype(case.get("dtype", "float64"))
-    problem = make_problem(seed_of(case["name"]))
-    params = [Parameter(p.astype(dtype)) for p in problem.p0]
     cls = getattr(optim, case["optimizer"])
-    if "groups" in case:
-        g0, g1 = case["groups"]
-        opt = cls([{"params": params[:1], **g0}, {"params": params[1:], **g1}], **case["hyper"])
-    else:
-        opt = cls(params, **case["hyper"])
-    traces = [[p.data.copy()] for p in params]
-    for t in range(STEPS):
-        if t > 0 and "lr_gamma" in case:
-            for group in opt.param_groups:
-                group["lr"] *= case["lr_gamma"]
-        for i, p in enumerate(params):
-            p.grad = problem.grad(i, p.data.astype(np.float64), t).astype(dtype)
-        opt.step()
-        for i, p in enumerate(params):
-            assert p.data.dtype == dtype
-            traces[i].append(p.data.copy())
-    return [np.stack(tr) for tr in traces]
+
+    def build(params: list[Parameter]) -> optim.Optimizer:
+        if "groups" in case:
+            g0, g1 = case["groups"]
+            return cls([{"params": params[:1], **g0}, {"params": params[1:], **g1}], **case["hyper"])
+        return cls(params, **case["hyper"])
+
+    return replay(seed_of(case["name"]), case, build, case.get("dtype", "float64"))
 
 
 def worst_relative_error(ours: np.ndarray, ref: np.ndarray, floor: float) -> float:
     """max |ours - ref| / max(|ref|, floor) over every coordinate and step."""
     return float(np.max(np.abs(ours.astype(np.float64) - ref) / np.maximum(np.abs(ref), floor)))
+
+
+def worst_against(recorded: Any, case: dict[str, Any], traces: list[np.ndarray]) -> float:
+    """The worst relative error of ``traces`` against the case's recorded float64 trajectories."""
+    errors = []
+    for i, ours in enumerate(traces):
+        ref = recorded[f"{case['name']}/trace_{i}"]
+        assert ours.shape == ref.shape == (STEPS + 1, *ref.shape[1:])
+        errors.append(worst_relative_error(ours, ref, FLOOR["float64"]))
+    return max(errors)
 
 
 @pytest.mark.parametrize("case", TORCH_CASES, ids=[c["name"] for c in TORCH_CASES])

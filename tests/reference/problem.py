@@ -14,7 +14,9 @@ do) both build the problem from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,3 +43,33 @@ def make_problem(seed: int, steps: int = STEPS, noise_scale: float = 0.1) -> Pro
     c = [rng.normal(size=s) for s in SHAPES]
     noise = [noise_scale * rng.normal(size=(steps, *s)) for s in SHAPES]
     return Problem(p0, a, c, noise)
+
+
+def replay(
+    seed: int, case: dict[str, Any], build: Callable[[list[Any]], Any], dtype: Any = np.float64
+) -> list[np.ndarray]:
+    """Run ``build(params)`` (an rmsprop_edu optimizer) on the problem of ``seed`` for STEPS steps.
+
+    ``params`` are rmsprop_edu Parameters in ``dtype``; with ``lr_gamma`` in the case, every
+    group's lr is multiplied by it before each step after the first, as the recorders' lr tables
+    say. Returns each parameter's trajectory, shaped (STEPS + 1, *shape). Imported by the tests
+    only (it needs rmsprop_edu, which the recorders' environments do not).
+    """
+    from rmsprop_edu import Parameter
+
+    dtype = np.dtype(dtype)
+    problem = make_problem(seed)
+    params = [Parameter(p.astype(dtype)) for p in problem.p0]
+    opt = build(params)
+    traces = [[p.data.copy()] for p in params]
+    for t in range(STEPS):
+        if t > 0 and "lr_gamma" in case:
+            for group in opt.param_groups:
+                group["lr"] *= case["lr_gamma"]
+        for i, p in enumerate(params):
+            p.grad = problem.grad(i, p.data.astype(np.float64), t).astype(dtype)
+        opt.step()
+        for i, p in enumerate(params):
+            assert p.data.dtype == dtype
+            traces[i].append(p.data.copy())
+    return [np.stack(tr) for tr in traces]
