@@ -13,13 +13,13 @@ class Adadelta(Optimizer):
 
     Algorithm (one step, element-wise)::
 
-        g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty; or, with decoupled_weight_decay,
+        g <- -g                              if maximize      (done by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with decoupled_weight_decay,
                                               theta <- theta*(1 - lr*weight_decay) before the step)
-        v <- rho*v + (1 - rho)*g^2                           square_avg
+        v <- rho*v + (1 - rho)*g^2                           square_avg, starts at 0
         r <- sqrt(u + eps) / sqrt(v + eps)                   delta_ratio, eps INSIDE both roots
         dx <- r*g
-        u <- rho*u + (1 - rho)*dx^2                          acc_delta
+        u <- rho*u + (1 - rho)*dx^2                          acc_delta, starts at 0
         theta <- theta - lr*dx
 
     Zeiler's "units" argument: ``r`` has the units of theta divided by the units
@@ -104,24 +104,26 @@ class Adadelta(Optimizer):
         """One step: theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        # scratch[0] holds new_sq, then rms_g, then dx, then step: each is dead once the next is written;
+        # state["delta_ratio"] holds rms_dx until it becomes r.
         rho, eps = group["rho"], group["eps"]
-        v, u, ratio = state["square_avg"], state["acc_delta"], state["delta_ratio"]
+        v, u = state["square_avg"], state["acc_delta"]
         new_sq = np.multiply(grad, grad, out=scratch[0])
         new_sq *= 1.0 - rho
         v *= rho
         v += new_sq  # v <- rho*v + (1-rho)*g^2
-        np.add(u, eps, out=ratio)
-        np.sqrt(ratio, out=ratio)
+        rms_dx = np.add(u, eps, out=state["delta_ratio"])
+        np.sqrt(rms_dx, out=rms_dx)  # sqrt(u + eps)
         rms_g = np.add(v, eps, out=scratch[0])
-        np.sqrt(rms_g, out=rms_g)
-        ratio /= rms_g  # r <- sqrt(u + eps) / sqrt(v + eps)
+        np.sqrt(rms_g, out=rms_g)  # sqrt(v + eps)
+        ratio = np.divide(rms_dx, rms_g, out=rms_dx)  # r <- sqrt(u + eps) / sqrt(v + eps)
         dx = np.multiply(ratio, grad, out=scratch[0])  # dx <- r*g
         new_dx_sq = np.multiply(dx, dx, out=scratch[1])
         new_dx_sq *= 1.0 - rho
         u *= rho
         u += new_dx_sq  # u <- rho*u + (1-rho)*dx^2
-        dx *= group["lr"]
-        param -= dx  # theta <- theta - lr*dx
+        step = np.multiply(dx, group["lr"], out=dx)  # lr*dx
+        param -= step  # theta <- theta - lr*dx
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write lr * r into ``out``, with r = RMS[dx]_{t-1} / RMS[g]_t as the step stored it."""

@@ -14,17 +14,19 @@ class Adagrad(Optimizer):
 
     Algorithm (one step, element-wise; ``t`` is the step count)::
 
-        g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty; or, with decoupled_weight_decay,
+        g <- -g                              if maximize      (done by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with decoupled_weight_decay,
                                               theta <- theta*(1 - lr*weight_decay) before the step)
-        lr_t <- lr / (1 + (t - 1)*lr_decay)
-        G <- G + g^2                         sum, starts at initial_accumulator_value
+        G <- G + g^2                         sum, starts at initial_accumulator_value (0)
         denom <- sqrt(G) + eps               eps OUTSIDE the root (torch) ...
         denom <- sqrt(G + eps)               ... or inside, if eps_in_sqrt (keras, optax)
-        theta <- theta - lr_t * g / denom
+        lr_t <- lr / (1 + (t - 1)*lr_decay)  = lr with lr_decay 0 (the default)
+        theta <- theta - lr_t * g/denom
 
-    ``G`` only grows, so every coordinate's step only shrinks: on a constant
-    gradient the effective learning rate is lr / (|g|*sqrt(t) + eps). That is
+    ``G`` only grows (and lr_t never grows), so each coordinate's effective learning
+    rate lr_t/denom only shrinks; the step itself also depends on the new g. On a
+    constant gradient g, with G starting at 0, eps outside the root and lr_decay 0,
+    the effective learning rate at step t is lr / (|g|*sqrt(t) + eps). That is
     RMSProp with an infinite window (rho -> 1 without the 1 - rho factor).
 
     Effective learning rate: ``lr_t / denom``, i.e. ``lr_t / (sqrt(G) + eps)`` or
@@ -131,35 +133,38 @@ class Adagrad(Optimizer):
 
     @staticmethod
     def _lr_t(state: State, group: Group) -> float:
+        """lr_t = lr / (1 + (t - 1)*lr_decay): lr itself with lr_decay 0 (the default)."""
         return group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])  # lr_t
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr_t * g / (sqrt(G) + eps), with G <- G + g^2 (the sum never forgets).
+        """One step, default path: theta <- theta - lr * g/(sqrt(G) + eps), with G <- G + g^2 (it never forgets).
 
+        eps_in_sqrt changes only ``denom`` (``_denominator``), lr_decay only lr_t (``_lr_t``).
         The same step in plain NumPy, allocating freely: ``adagrad_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        # scratch[0] holds new_sq, then denom, then step: each is dead once the next is written.
         big_g = state["sum"]
         new_sq = np.multiply(grad, grad, out=scratch[0])
         big_g += new_sq  # G <- G + g^2
-        denom = self._denominator(big_g, group, out=scratch[0])  # denom <- sqrt(G) + eps
+        denom = self._denominator(big_g, group, out=scratch[0])  # denom <- sqrt(G) + eps (sqrt(G + eps) if eps_in_sqrt)
         step = np.divide(grad, denom, out=scratch[0])
-        step *= self._lr_t(state, group)
+        step *= self._lr_t(state, group)  # lr_t * g/denom
         param -= step  # theta <- theta - lr_t * g/denom
 
     @staticmethod
     def _denominator(big_g: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
         """Write denom into ``out`` and return it: sqrt(G) + eps, or sqrt(G + eps) with eps_in_sqrt."""
         if group["eps_in_sqrt"]:
-            np.add(big_g, group["eps"], out=out)
-            return np.sqrt(out, out=out)  # denom <- sqrt(G + eps)
-        np.sqrt(big_g, out=out)
-        out += group["eps"]  # denom <- sqrt(G) + eps
-        return out
+            big_g_plus_eps = np.add(big_g, group["eps"], out=out)
+            return np.sqrt(big_g_plus_eps, out=out)  # denom <- sqrt(G + eps)
+        denom = np.sqrt(big_g, out=out)
+        denom += group["eps"]  # denom <- sqrt(G) + eps
+        return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write lr_t/denom into ``out``: lr_t / (sqrt(G) + eps), or lr_t / sqrt(G + eps)."""

@@ -15,18 +15,20 @@ class Adam(Optimizer):
 
     Algorithm (one step, element-wise; ``t`` is the step count, c1 = 1 - beta1^t, c2 = 1 - beta2^t)::
 
-        g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty, coupled) ...
-        theta <- theta*(1 - lr*weight_decay) ... or, if decoupled_weight_decay, decoupled (AdamW)
-        m <- beta1*m + (1 - beta1)*g         exp_avg (momentum)
-        v <- beta2*v + (1 - beta2)*g^2       exp_avg_sq (RMSProp's average)
-        v_max <- max(v_max, v)               only if amsgrad; then v_max replaces v below
-                                             (v_max <- max(v_max, v/c2) if amsgrad_bias_corrected)
-        m_hat <- m / c1                      bias corrections
-        denom <- sqrt(v)/sqrt(c2) + eps      = sqrt(v_hat) + eps, eps OUTSIDE the root (torch, optax)
-        denom <- sqrt(v/c2 + eps_root) + eps         if eps_root > 0 (optax's eps_root)
-        denom <- (sqrt(v) + eps)/sqrt(c2)            if eps_hat (Keras, TF1: eps on the UNcorrected root)
-        theta <- theta - lr * m_hat / denom
+        g <- -g                              if maximize      (done by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with decoupled_weight_decay,
+                                              theta <- theta*(1 - lr*weight_decay): AdamW)
+        m <- beta1*m + (1 - beta1)*g         exp_avg (momentum), starts at 0
+        v <- beta2*v + (1 - beta2)*g^2       exp_avg_sq (RMSProp's average), starts at 0
+        denom <- sqrt(v)/sqrt(c2) + eps      = sqrt(v_hat) + eps, eps OUTSIDE the root (torch, optax) ...
+        denom <- sqrt(v/c2 + eps_root) + eps     ... or, if eps_root > 0, also inside (optax's eps_root)
+        denom <- (sqrt(v) + eps)/sqrt(c2)        ... or, if eps_hat, on the UNcorrected root (Keras, TF1)
+        theta <- theta - lr/c1 * m/denom     = lr * m_hat/denom, m_hat = m/c1
+
+      with amsgrad, denom is computed from v_max (max_exp_avg_sq, starts at 0) in place of v:
+        v_max <- max(v_max, v)               (torch, Keras) ...
+        v_max <- max(v_max, v/c2)            ... or, with amsgrad_bias_corrected (optax.amsgrad): v_max
+                                             then holds bias-corrected values, so denom uses c2 <- 1
 
     Three pieces: momentum (``m``), RMSProp's per-coordinate scaling (``v``), and
     bias correction (both averages start at 0, so early averages are too small by
@@ -56,9 +58,11 @@ class Adam(Optimizer):
         eps_hat: put eps on the uncorrected root, denom = (sqrt(v) + eps)/sqrt(1 - beta2^t)
             (Keras, TF1, Lua torch). Default False.
         eps_root: in [0, inf), added to v_hat inside the root, denom = sqrt(v_hat + eps_root) + eps
-            (optax's eps_root). Default 0. Not with eps_hat (no library has both).
+            (optax's eps_root). Default 0. eps_root > 0 together with eps_hat is refused (two
+            placements at once; no library has both).
         amsgrad_bias_corrected: with amsgrad, keep the maximum of the bias-corrected v_hat
-            instead of v (optax.amsgrad). Default False (torch, Keras). Not with eps_hat.
+            instead of v (optax.amsgrad). Default False (torch, Keras); unused without amsgrad.
+            Refused with eps_hat only when amsgrad is also on.
 
     The dialects (``Adam.preset(name, params, **overrides)``; every row checked against
     traces recorded from the library, tests/test_dialects_adam.py):
@@ -125,7 +129,7 @@ class Adam(Optimizer):
     }
 
     def check_consistency(self, group: Group) -> None:
-        """Refuse two eps placements at once: eps_hat with eps_root, or with amsgrad_bias_corrected."""
+        """Refuse two eps placements at once: eps_hat with eps_root > 0, or with amsgrad and amsgrad_bias_corrected."""
         if group["eps_hat"] and group["eps_root"] > 0:
             raise ValueError("eps_root (optax) and eps_hat (Keras, TF1) cannot be combined: choose one placement")
         if group["eps_hat"] and group["amsgrad"] and group["amsgrad_bias_corrected"]:
@@ -138,13 +142,15 @@ class Adam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), from the two running averages.
+        """One step, default path: theta <- theta - lr/c1 * m/(sqrt(v)/sqrt(c2) + eps), from the two averages.
 
+        The options (amsgrad, eps_root, eps_hat) change only ``denom``: ``_denominator``.
         The same step in plain NumPy, allocating freely: ``adam_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2),
         # or with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        # scratch[0] holds new_g, then new_sq, then denom, then step: each is dead once the next is written.
         (beta1, beta2), t = group["betas"], state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
@@ -155,53 +161,66 @@ class Adam(Optimizer):
         v *= beta2
         v += new_sq  # v <- beta2*v + (1-beta2)*g^2
         if group["amsgrad"]:
-            self._update_max(state, group, out=scratch[0])  # v_max <- max(v_max, v)
-        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v)/sqrt(1-beta2^t) + eps
+            self._update_max(state, group, out=scratch[0])  # v_max <- max(v_max, v) (or max(v_max, v/c2))
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v)/sqrt(c2) + eps by default
         step = np.divide(m, denom, out=scratch[0])
-        step *= group["lr"] / (1.0 - beta1**t)  # lr * m_hat / denom, m_hat = m/(1-beta1^t)
-        param -= step  # theta <- theta - lr * m_hat / denom
+        step *= group["lr"] / (1.0 - beta1**t)  # lr/c1 * m/denom = lr * m_hat/denom
+        param -= step  # theta <- theta - lr * m_hat/denom
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """Write denom into ``out`` and return it: sqrt(v) / sqrt(1 - beta2^t) + eps (v_max with amsgrad)."""
-        v = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
-        c2 = 1.0 - group["betas"][1] ** state["step"]
-        if group["amsgrad"] and group["amsgrad_bias_corrected"]:
-            c2 = 1.0  # v_max is already a maximum of bias-corrected averages
+        """Write denom into ``out`` and return it: sqrt(v)/sqrt(c2) + eps by default.
+
+        ``denom_v`` and ``denom_c2`` are the average and the bias correction that denom
+        uses: (v, c2) by default, (v_max, c2) with amsgrad, and (v_max, 1) with
+        amsgrad_bias_corrected, whose v_max already holds bias-corrected values.
+        """
+        denom_v, denom_c2 = Adam._denominator_inputs(state, group)
         if group["eps_hat"]:
-            return Adam._denominator_eps_hat(v, c2, group["eps"], out)
+            return Adam._denominator_eps_hat(denom_v, denom_c2, group["eps"], out)
         if group["eps_root"] > 0:
-            return Adam._denominator_eps_root(v, c2, group["eps"], group["eps_root"], out)
-        np.sqrt(v, out=out)
-        out /= math.sqrt(c2)
-        out += group["eps"]
-        return out
+            return Adam._denominator_eps_root(denom_v, denom_c2, group["eps"], group["eps_root"], out)
+        denom = np.sqrt(denom_v, out=out)
+        denom /= math.sqrt(denom_c2)
+        denom += group["eps"]  # denom <- sqrt(v)/sqrt(c2) + eps
+        return denom
 
     # The options, each in its own helper.
+    @staticmethod
+    def _denominator_inputs(state: State, group: Group) -> tuple[np.ndarray, float]:
+        """(denom_v, denom_c2): (v, c2) by default; (v_max, c2) with amsgrad; (v_max, 1) if amsgrad_bias_corrected."""
+        if not group["amsgrad"]:
+            return state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"]
+        if group["amsgrad_bias_corrected"]:
+            return state["max_exp_avg_sq"], 1.0  # v_max is already a maximum of bias-corrected averages
+        return state["max_exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"]
+
     @staticmethod
     def _update_max(state: State, group: Group, out: np.ndarray) -> None:
         """amsgrad: v_max <- max(v_max, v) (torch, Keras), or max(v_max, v/c2) (optax.amsgrad)."""
         v, v_max = state["exp_avg_sq"], state["max_exp_avg_sq"]
         if group["amsgrad_bias_corrected"]:
-            v = np.divide(v, 1.0 - group["betas"][1] ** state["step"], out=out)  # v_hat <- v/c2
+            v_hat = np.divide(v, 1.0 - group["betas"][1] ** state["step"], out=out)  # v_hat = v/c2
+            np.maximum(v_max, v_hat, out=v_max)  # v_max <- max(v_max, v_hat)
+            return
         np.maximum(v_max, v, out=v_max)  # v_max <- max(v_max, v)
 
     @staticmethod
     def _denominator_eps_hat(v: np.ndarray, c2: float, eps: float, out: np.ndarray) -> np.ndarray:
         """eps_hat: out <- (sqrt(v) + eps) / sqrt(c2), Kingma & Ba's section-2 form (Keras, TF1)."""
-        np.sqrt(v, out=out)
-        out += eps
-        out /= math.sqrt(c2)
-        return out
+        denom = np.sqrt(v, out=out)
+        denom += eps
+        denom /= math.sqrt(c2)  # denom <- (sqrt(v) + eps)/sqrt(c2)
+        return denom
 
     @staticmethod
     def _denominator_eps_root(v: np.ndarray, c2: float, eps: float, eps_root: float, out: np.ndarray) -> np.ndarray:
         """eps_root > 0: out <- sqrt(v/c2 + eps_root) + eps (optax)."""
-        np.divide(v, c2, out=out)
-        out += eps_root
-        np.sqrt(out, out=out)
-        out += eps
-        return out
+        under_root = np.divide(v, c2, out=out)  # v_hat
+        under_root += eps_root  # v_hat + eps_root
+        denom = np.sqrt(under_root, out=out)
+        denom += eps  # denom <- sqrt(v/c2 + eps_root) + eps
+        return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write lr/denom into ``out``, with denom as the step used it (eps_hat, eps_root, amsgrad)."""

@@ -11,22 +11,26 @@ from .base import Group, Optimizer, State
 class Adamax(Optimizer):
     r"""Adamax (Kingma & Ba, 2015, section 7.1), with torch.optim.Adamax's semantics.
 
-    Algorithm (one step, element-wise)::
+    Algorithm (one step, element-wise; ``t`` is the step count)::
 
-        g <- -g                              if maximize
-        g <- g + weight_decay*theta          (L2 penalty) ... or, if decoupled_weight_decay,
-        theta <- theta*(1 - lr*weight_decay) ... decoupled (Keras, optax.adamaxw)
-        m <- beta1*m + (1 - beta1)*g                 exp_avg
-        u <- max(beta2*u, |g| + eps)                 exp_inf, eps inside the max (torch, optax)
-        theta <- theta - lr/(1 - beta1^t) * m / u
-      with eps_outside_max (Keras):
-        u <- max(beta2*u, |g|)
-        theta <- theta - lr/(1 - beta1^t) * m / (u + eps)
+        g <- -g                              if maximize      (done by the base class)
+        g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with decoupled_weight_decay,
+                                              theta <- theta*(1 - lr*weight_decay): Keras, optax.adamaxw)
+        m <- beta1*m + (1 - beta1)*g         exp_avg, starts at 0
+        u <- max(beta2*u, |g| + eps)         exp_inf, starts at 0; eps inside the max (torch, optax)
+                                             (u <- max(beta2*u, |g|) with eps_outside_max, Keras)
+        denom <- u                           (denom <- u + eps with eps_outside_max)
+        theta <- theta - lr/(1 - beta1^t) * m/denom
 
-    ``u`` is an exponentially weighted infinity norm: it needs no bias
-    correction, and it never lets a single large gradient be forgotten slowly
-    the way a squared average does. The two eps placements differ where eps is
-    comparable to |g|: inside the max, eps is remembered (and decays) with u.
+    Kingma & Ba's Algorithm 2 has no eps: u <- max(beta2*u, |g|), theta <- theta -
+    lr/(1 - beta1^t) * m/u. ``u`` is an exponentially weighted infinity norm,
+    u_t = max_k beta2^(t-k)*|g_k|: its first value is |g_1| itself, not (1 - beta2)*|g_1|,
+    so it needs no bias correction. A single large gradient G enters u at full size and
+    then decays as beta2^k*G (halving every ln 2/(1 - beta2) ~ 693 steps with beta2 =
+    0.999); until beta2^k*G falls below the current |g|, it alone is u, the divisor of
+    that coordinate's step. In Adam's sqrt(v) the same spike adds at most
+    sqrt(1 - beta2)*G ~ 0.03*G. The two eps placements differ where eps is comparable
+    to |g|: inside the max, eps is remembered (and decays) with u.
 
     Effective learning rate: ``lr / u`` (``lr / (u + eps)`` with eps_outside_max),
     applied to the direction ``m_hat``.
@@ -98,41 +102,45 @@ class Adamax(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr/(1-beta1^t) * m/u, with u the decaying maximum of |g|."""
+        """One step, default path: u <- max(beta2*u, |g| + eps), theta <- theta - lr/(1-beta1^t) * m/u.
+
+        eps_outside_max changes only what enters the max (``_abs_grad_for_max``) and ``denom``
+        (``_denominator``).
+        """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2),
         # or with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        # scratch[0] holds new_g, then abs_g, then step (and denom with eps_outside_max): each is dead once
+        # the next is written.
         (beta1, beta2), t = group["betas"], state["step"]
         m, u = state["exp_avg"], state["exp_inf"]
         new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
         m += new_g  # m <- beta1*m + (1-beta1)*g
-        if group["eps_outside_max"]:
-            self._step_eps_outside_max(param, grad, state, group, scratch[0])
-            return
-        abs_g = np.abs(grad, out=scratch[0])
-        abs_g += group["eps"]
+        abs_g = self._abs_grad_for_max(grad, group, out=scratch[0])  # |g| + eps (|g| with eps_outside_max)
         u *= beta2
         np.maximum(u, abs_g, out=u)  # u <- max(beta2*u, |g| + eps)
-        step = np.divide(m, u, out=scratch[0])
+        denom = self._denominator(u, group, out=scratch[0])  # denom <- u (u + eps with eps_outside_max)
+        step = np.divide(m, denom, out=scratch[0])
         step *= group["lr"] / (1.0 - beta1**t)
-        param -= step  # theta <- theta - lr/(1-beta1^t) * m/u
+        param -= step  # theta <- theta - lr/(1-beta1^t) * m/denom
+
+    # The option eps_outside_max (Keras), in two small helpers.
+    @staticmethod
+    def _abs_grad_for_max(grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
+        """Write what enters the max into ``out`` and return it: |g| + eps, or |g| with eps_outside_max."""
+        abs_g = np.abs(grad, out=out)
+        if not group["eps_outside_max"]:
+            abs_g += group["eps"]  # |g| + eps
+        return abs_g
 
     @staticmethod
-    def _step_eps_outside_max(param: np.ndarray, grad: np.ndarray, state: State, group: Group, out: np.ndarray) -> None:
-        """eps_outside_max (Keras): u <- max(beta2*u, |g|), theta <- theta - lr/(1-beta1^t) * m/(u + eps)."""
-        (beta1, beta2), t = group["betas"], state["step"]
-        m, u = state["exp_avg"], state["exp_inf"]
-        u *= beta2
-        np.maximum(u, np.abs(grad, out=out), out=u)  # u <- max(beta2*u, |g|)
-        denom = np.add(u, group["eps"], out=out)  # u + eps
-        step = np.divide(m, denom, out=out)
-        step *= group["lr"] / (1.0 - beta1**t)
-        param -= step  # theta <- theta - lr/(1-beta1^t) * m/(u + eps)
+    def _denominator(u: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
+        """Return denom: u itself, or u + eps written into ``out`` with eps_outside_max."""
+        if not group["eps_outside_max"]:
+            return u  # denom <- u
+        return np.add(u, group["eps"], out=out)  # denom <- u + eps
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/u into ``out`` (lr/(u + eps) with eps_outside_max)."""
-        if group["eps_outside_max"]:
-            np.add(state["exp_inf"], group["eps"], out=out)
-            np.divide(group["lr"], out, out=out)  # lr / (u + eps)
-            return
-        np.divide(group["lr"], state["exp_inf"], out=out)  # lr / u
+        """Write lr/denom into ``out``: lr/u (lr/(u + eps) with eps_outside_max)."""
+        denom = self._denominator(state["exp_inf"], group, out=out)
+        np.divide(group["lr"], denom, out=out)  # lr / denom

@@ -205,9 +205,21 @@ HEADINGS = {
 }
 
 
-def _cell(setting: str, value: Any) -> str:
+def _cell(setting: str, row: Mapping[str, Any], lacks: Mapping[str, str]) -> str:
+    """How a table prints ``setting`` in one preset's row.
+
+    ``row`` is the preset's resolved settings (defaults, then the preset); ``lacks`` what it
+    refuses. A setting the library does not have, or one the row's other settings make
+    unused, is not printed as if it applied: "none" for the weight-decay style where the
+    preset refuses ``weight_decay``, "—" for ψ where the momentum is constant.
+    """
+    value = row[setting]
     if setting == "decoupled_weight_decay":
+        if "weight_decay" in lacks:
+            return "none"
         return "decoupled" if value else "L2"
+    if setting == "momentum_decay" and row.get("constant_momentum"):
+        return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, tuple):
@@ -219,15 +231,18 @@ def table(cls: type[Optimizer]) -> str:
     """A markdown table of ``cls``'s presets, one row per preset.
 
     Columns: lr, ε, and every setting on which two presets differ, in rmsprop_edu's names;
-    the refused overrides are listed in the last column.
+    the refused overrides are listed in the last column. A weight-decay style is printed
+    "none" where the preset refuses ``weight_decay``, ψ "—" where ``constant_momentum``
+    leaves it unused.
     """
     rows = [name for name in (*LIBRARIES, *cls.PRESETS) if name in cls.PRESETS]
     rows = list(dict.fromkeys(rows))
     resolved = {name: {**cls.defaults, **cls.PRESETS[name]} for name in rows}
+    lacks = {name: {**LIBRARY_LACKS.get(name, {}), **cls.PRESET_LACKS.get(name, {})} for name in rows}
     varying = [
         k
         for k in cls.defaults
-        if k in ("lr", "eps") or (len({_cell(k, resolved[name][k]) for name in rows}) > 1 and k != "lr")
+        if k in ("lr", "eps") or (len({_cell(k, resolved[name], lacks[name]) for name in rows}) > 1 and k != "lr")
     ]
     head = ["preset", *(HEADINGS.get(k, k) for k in varying), "refuses"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -235,9 +250,8 @@ def table(cls: type[Optimizer]) -> str:
         cells = [f"`{name}`"]
         for k in varying:
             given = k in cls.PRESETS[name]
-            cells.append("(none: pass `lr=`)" if k == "lr" and not given else _cell(k, resolved[name][k]))
-        lacks = {**LIBRARY_LACKS.get(name, {}), **cls.PRESET_LACKS.get(name, {})}
-        cells.append(", ".join(f"`{k}`" for k in sorted(lacks)) or "")
+            cells.append("(none: pass `lr=`)" if k == "lr" and not given else _cell(k, resolved[name], lacks[name]))
+        cells.append(", ".join(f"`{k}`" for k in sorted(lacks[name])) or "")
         lines.append("| " + " | ".join(cells) + " |")
     missing = [library for library in LIBRARIES if library not in cls.PRESETS]
     if missing:

@@ -15,18 +15,18 @@ class NAdam(Optimizer):
     Algorithm (one step, element-wise; ``t`` is the step count, ``psi`` the
     momentum_decay)::
 
-        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty; or, with
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty, by the base class; or, with
                                                       decoupled_weight_decay, theta <- theta*(1 - lr*wd))
         mu_t <- beta1*(1 - 0.5*0.96^(t*psi))          momentum schedule (Keras: psi = 1)
-        mu_t <- beta1                                 ... or constant, if constant_momentum (optax)
+                                                      (mu_t <- beta1 if constant_momentum, optax)
         mu_{t+1} <- beta1*(1 - 0.5*0.96^((t+1)*psi))  (beta1 if constant_momentum)
-        P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1
-        m <- beta1*m + (1 - beta1)*g
-        v <- beta2*v + (1 - beta2)*g^2
-        denom <- sqrt(v / (1 - beta2^t)) + eps            eps OUTSIDE the root (torch, Keras, optax)
-        denom <- sqrt(v / (1 - beta2^t) + eps_root) + eps if eps_root > 0 (optax)
-        theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/denom
-                       - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom
+        P_t <- P_{t-1}*mu_t                           mu_product, P_0 = 1 (begin_step, before update)
+        m <- beta1*m + (1 - beta1)*g                  exp_avg, starts at 0
+        v <- beta2*v + (1 - beta2)*g^2                exp_avg_sq, starts at 0
+        denom <- sqrt(v / (1 - beta2^t)) + eps        eps OUTSIDE the root (torch, Keras, optax)
+                                                      (sqrt(v / (1 - beta2^t) + eps_root) + eps if eps_root > 0)
+        theta <- theta - lr*(1 - mu_t)/(1 - P_t) * g/denom                  grad_term
+        theta <- theta - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom           momentum_term
 
     The two terms are the Nesterov look-ahead: the current gradient plus the
     momentum that the *next* step will apply. With constant_momentum, P_t = beta1^t and
@@ -139,10 +139,11 @@ class NAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: Adam's averages, then Nesterov's look-ahead inside Adam.
+        """One step, default path: Adam's averages, then Nesterov's look-ahead inside Adam.
 
         The step mixes the new gradient (weight 1-mu_t) and the momentum one step ahead
-        (weight mu_{t+1}).
+        (weight mu_{t+1}). constant_momentum changes only mu (``_mu``), eps_root only
+        ``denom`` (``_denominator``).
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW), mu_product P_t.
@@ -150,6 +151,7 @@ class NAdam(Optimizer):
         lr, t, product = group["lr"], state["step"], state["mu_product"]
         mu, mu_next = self._mu(group, t), self._mu(group, t + 1)
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # scratch[0] holds new_g, then new_sq, then denom: each is dead once the next is written.
         new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
         m += new_g  # m <- beta1*m + (1-beta1)*g
@@ -157,23 +159,24 @@ class NAdam(Optimizer):
         new_sq *= 1.0 - beta2
         v *= beta2
         v += new_sq  # v <- beta2*v + (1-beta2)*g^2
-        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v_hat) + eps
-        step = np.divide(grad, denom, out=scratch[1])
-        step *= lr * (1.0 - mu) / (1.0 - product)
-        param -= step  # theta <- theta - lr*(1-mu_t)/(1-P_t) * g/denom
-        step = np.divide(m, denom, out=scratch[1])
-        step *= lr * mu_next / (1.0 - product * mu_next)
-        param -= step  # theta <- theta - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/denom
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v_hat) + eps (eps_root: inside too)
+        grad_term = np.divide(grad, denom, out=scratch[1])
+        grad_term *= lr * (1.0 - mu) / (1.0 - product)
+        param -= grad_term  # theta <- theta - lr*(1-mu_t)/(1-P_t) * g/denom
+        # scratch[1] is reused: grad_term is not needed after this
+        momentum_term = np.divide(m, denom, out=scratch[1])
+        momentum_term *= lr * mu_next / (1.0 - product * mu_next)
+        param -= momentum_term  # theta <- theta - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/denom
 
     @staticmethod
     def _denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
         """Write denom into ``out`` and return it: sqrt(v_hat) + eps (sqrt(v_hat + eps_root) + eps, optax)."""
-        np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
+        under_root = np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)  # v_hat
         if group["eps_root"] > 0:
-            out += group["eps_root"]  # v_hat + eps_root (optax)
-        np.sqrt(out, out=out)
-        out += group["eps"]  # denom <- sqrt(v / (1 - beta2^t)) + eps
-        return out
+            under_root += group["eps_root"]  # v_hat + eps_root (optax)
+        denom = np.sqrt(under_root, out=out)
+        denom += group["eps"]  # denom <- sqrt(v_hat) + eps, or sqrt(v_hat + eps_root) + eps
+        return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write lr/denom into ``out``, the scale of the look-ahead direction."""

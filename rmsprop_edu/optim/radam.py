@@ -15,32 +15,42 @@ class RAdam(Optimizer):
 
     Algorithm (one step, element-wise; ``t`` is the step count)::
 
-        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty; or, with
+        g <- -g ; g <- g + weight_decay*theta        (maximize, L2 penalty, by the base class; or, with
                                                       decoupled_weight_decay, theta <- theta*(1 - lr*wd))
-        m <- beta1*m + (1 - beta1)*g ;  m_hat <- m / (1 - beta1^t)
-        v <- beta2*v + (1 - beta2)*g^2
+        m <- beta1*m + (1 - beta1)*g ;  m_hat <- m / (1 - beta1^t)     exp_avg, starts at 0
+        v <- beta2*v + (1 - beta2)*g^2                                 exp_avg_sq, starts at 0
         rho_inf <- 2/(1 - beta2) - 1
         rho_t <- rho_inf - 2*t*beta2^t / (1 - beta2^t)       length of the approximated SMA
-        if rho_t > 5:                                         v's variance is tractable
+        if rho_t > 5:                                         v's variance is tractable (torch's threshold)
             r_t <- sqrt((rho_t - 4)(rho_t - 2)rho_inf / ((rho_inf - 4)(rho_inf - 2)rho_t))
-            denom <- (sqrt(v) + eps) / sqrt(1 - beta2^t)           eps added BEFORE the correction (eps_hat, torch)
-            denom <- sqrt(v/(1 - beta2^t) + eps_root) + eps        ... or after it, if not eps_hat (optax)
-            theta <- theta - lr * r_t * m_hat / denom
+            inv_denom <- sqrt(1 - beta2^t) / (sqrt(v) + eps)       = 1/denom, eps added BEFORE the
+                                                                   correction (eps_hat, torch) ...
+            inv_denom <- 1 / (sqrt(v/(1 - beta2^t) + eps_root) + eps)   ... or after it, if not eps_hat (optax)
+            theta <- theta - lr * r_t * m_hat * inv_denom
         else:                                                 warm-up: plain momentum SGD
             theta <- theta - lr * m_hat
+
+    The paper's Algorithm 2 rectifies when rho_t > 4; torch (and this class) when
+    rho_t > 5, optax when rho_t >= 5 (its ``threshold``): the same steps unless rho_t is
+    exactly 5.
+
+    The step is formed as 1/denom times m, not m/denom (as torch does): where v is 0,
+    inv_denom is sqrt(1 - beta2^t)/eps (1/(sqrt(eps_root) + eps) without eps_hat), so
+    1/eps must be finite in the parameter's dtype (float16: eps >= 1.53e-5). RAdam
+    therefore overrides ``smallest_eps``, and step() refuses a smaller eps (other
+    optimizers only need eps above 0 in the dtype).
 
     Effective learning rate: ``lr * r_t / denom`` once rectified, ``lr`` during the
     first steps (with the default beta2, the first 5).
 
     torch puts eps on the uncorrected root (``eps_hat``, as Adam's Keras/TF1 form) and
-    optax on the corrected one; they part when eps is not small against sqrt(v). optax
-    rectifies when rho_t >= 5 (its ``threshold``), torch when rho_t > 5: the same steps
-    unless rho_t is exactly 5.
+    optax on the corrected one; they part when eps is not small against sqrt(v).
 
     Args:
         lr: in [0, inf). Default 1e-3.
         betas: each in [0, 1). Default (0.9, 0.999).
-        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0). Default 1e-8.
+        eps: in (0, inf) (torch allows 0; here a zero gradient would then give 0/0), and 1/eps
+            must be finite in the parameter's dtype (float16: eps >= 1.53e-5). Default 1e-8.
         weight_decay: in [0, inf). Default 0.
         decoupled_weight_decay: apply weight_decay as AdamW does (theta <- theta*(1 - lr*wd)
             before the update) instead of adding wd*theta to the gradient. Default False.
@@ -133,11 +143,15 @@ class RAdam(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """Adam's step scaled by r_t once rho_t > 5; plain momentum (lr*m_hat) before that."""
+        """Adam's step scaled by r_t once rho_t > 5; plain momentum (lr*m_hat) before that.
+
+        eps_hat=False (optax) changes only ``inv_denom`` (``_inverse_denominator``).
+        """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW).
         (beta1, beta2), t = group["betas"], state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # scratch[0] holds new_g, then new_sq, then inv_denom and step: each is dead once the next is written.
         new_g = np.multiply(grad, 1.0 - beta1, out=scratch[0])
         m *= beta1
         m += new_g  # m <- beta1*m + (1-beta1)*g
@@ -151,30 +165,28 @@ class RAdam(Optimizer):
             step = np.multiply(m, step_size, out=scratch[0])
             param -= step  # theta <- theta - lr*m_hat
             return
-        step = self._inverse_denominator(state, group, out=scratch[0])  # 1/denom = sqrt(1-beta2^t)/(sqrt(v)+eps)
-        step *= m
+        inv_denom = self._inverse_denominator(state, group, out=scratch[0])  # sqrt(1-beta2^t)/(sqrt(v)+eps) if eps_hat
+        step = np.multiply(inv_denom, m, out=inv_denom)  # m * inv_denom (inv_denom is not needed after this)
         step *= step_size * r_t
-        param -= step  # theta <- theta - lr*r_t*m_hat/denom
+        param -= step  # theta <- theta - lr*r_t*m_hat*inv_denom
 
     @staticmethod
     def _inverse_denominator(state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """Write 1/denom into ``out`` and return it: sqrt(1 - beta2^t) / (sqrt(v) + eps)."""
+        """Write inv_denom = 1/denom into ``out`` and return it: sqrt(1 - beta2^t) / (sqrt(v) + eps)."""
         if not group["eps_hat"]:
             return RAdam._inverse_denominator_corrected(state, group, out)
-        np.sqrt(state["exp_avg_sq"], out=out)
-        out += group["eps"]
-        np.divide(math.sqrt(1.0 - group["betas"][1] ** state["step"]), out, out=out)
-        return out
+        root_plus_eps = np.sqrt(state["exp_avg_sq"], out=out)
+        root_plus_eps += group["eps"]  # sqrt(v) + eps
+        return np.divide(math.sqrt(1.0 - group["betas"][1] ** state["step"]), root_plus_eps, out=out)
 
     @staticmethod
     def _inverse_denominator_corrected(state: State, group: Group, out: np.ndarray) -> np.ndarray:
         """eps_hat=False (optax): out <- 1/(sqrt(v/(1 - beta2^t) + eps_root) + eps)."""
-        np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)
-        out += group["eps_root"]
-        np.sqrt(out, out=out)
-        out += group["eps"]
-        np.divide(1.0, out, out=out)
-        return out
+        under_root = np.divide(state["exp_avg_sq"], 1.0 - group["betas"][1] ** state["step"], out=out)  # v_hat
+        under_root += group["eps_root"]  # v_hat + eps_root
+        denom = np.sqrt(under_root, out=out)
+        denom += group["eps"]  # denom <- sqrt(v_hat + eps_root) + eps
+        return np.divide(1.0, denom, out=out)  # inv_denom <- 1/denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
         """Write lr * r_t / denom into ``out`` once rectified; lr during the warm-up steps."""

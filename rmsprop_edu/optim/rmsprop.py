@@ -19,23 +19,30 @@ class RMSProp(Optimizer):
         g <- -g                              if maximize      (done by the base class)
         g <- g + weight_decay*theta          (L2 penalty, by the base class; or, with
                                               decoupled_weight_decay, theta <- theta*(1 - lr*wd))
-        v <- rho*v + (1 - rho)*g^2           square_avg, starts at initial_square_avg
-        gbar <- rho*gbar + (1 - rho)*g       grad_avg, only if centered
-        s <- v - gbar^2   if centered else v
-        s <- s / (1 - rho^t)                 only if bias_correction (gbar likewise)
+        v <- rho*v + (1 - rho)*g^2           square_avg, starts at initial_square_avg (0)
+        gbar <- rho*gbar + (1 - rho)*g       grad_avg, starts at 0; only if centered
+        c <- 1 - rho^t                       if bias_correction (optax's option), else c <- 1
+        v_hat <- v/c ;  gbar_hat <- gbar/c
+        s <- v_hat                           (s <- v_hat - gbar_hat^2 if centered)
         denom <- sqrt(s) + eps               eps OUTSIDE the root (torch) ...
         denom <- sqrt(s + eps)               ... or inside, if eps_in_sqrt (keras, optax, tf1)
-        if momentum > 0:
-            b <- momentum*b + g/denom        lr outside the buffer (torch) ...
+        theta <- theta - lr*g/denom          momentum 0 (the default); with momentum > 0:
+            b <- momentum*b + g/denom        b starts at 0 (torch); lr outside the buffer (torch) ...
             b <- momentum*b + lr*g/denom     ... or inside, if lr_in_momentum (keras, tf1, optax)
             theta <- theta - lr*b            (theta <- theta - b if lr_in_momentum)
-        else:
-            theta <- theta - lr*g/denom
+
+    Without bias_correction (the default) c = 1, so s is v itself (v - gbar^2 if
+    centered). The code keeps c*s (= v, or v - gbar^2/c if centered) and takes
+    sqrt(s) as sqrt(c*s)/sqrt(c) and s as (c*s)/c, the way Adam takes sqrt(v)/sqrt(c2):
+    the same number up to rounding, and Adam's bits exactly when beta1 = 0. Centred
+    and bias-corrected, this is optax's ``scale_by_stddev``: the mean is corrected
+    before it is squared. Beware its first step: one gradient has no spread, so s = 0
+    and denom is eps (sqrt(eps) with eps_in_sqrt), a step of lr*g/eps; rounding can
+    also leave c*s a hair below 0, whose square root is NaN with eps outside the root.
 
     Effective learning rate: ``lr / denom``, i.e. ``lr / (sqrt(s) + eps)`` or
-    ``lr / sqrt(s + eps)``, with ``s`` as above (centred and bias-corrected when
-    those options are on). With momentum it is the scale applied to each new
-    gradient as it enters the buffer, not the size of the step.
+    ``lr / sqrt(s + eps)``, with ``s`` as above. With momentum it is the scale applied
+    to each new gradient as it enters the buffer, not the size of the step.
 
     Notation: the decay ``rho`` is torch's ``alpha``, optax's ``decay``, Keras's
     ``rho`` and TF1's ``decay``; we avoid ``alpha`` because papers use it for the
@@ -50,10 +57,11 @@ class RMSProp(Optimizer):
             gradient into 0/0. Default 1e-8.
         weight_decay: in [0, inf). Default 0. The L2 coefficient, or the decoupled
             decay rate with decoupled_weight_decay.
-        momentum: in [0, 1). Default 0.
-        centered: divide by an estimate of the gradient's variance (Graves, 2013).
+        momentum: in [0, 1). Default 0. The buffer b starts at 0, as torch's.
+        centered: divide by an estimate of the gradient's standard deviation,
+            sqrt(v_hat - gbar_hat^2), instead of its root mean square (Graves, 2013).
         maximize: ascend instead of descend.
-        bias_correction: divide the averages by (1 - rho^t), as Adam does
+        bias_correction: divide the averages by c = 1 - rho^t, as Adam does
             (optax's option; default False). With it, RMSProp equals Adam with
             beta1 = 0.
         eps_in_sqrt: put eps inside the square root. Default False (torch).
@@ -75,24 +83,29 @@ class RMSProp(Optimizer):
     keras     1e-3    0.9    1e-7    inside       0                 inside buffer    decoupled
     optax     (none)  0.9    1e-8    inside       0 (initial_scale) inside buffer    (none)
     tf1       (none)  0.9    1e-10   inside       1                 inside buffer    (none)
-    hinton    (none)  0.9    1e-8*   outside      0                 (no momentum)    L2
+    hinton    (none)  0.9    1e-8*   outside      0                 after buffer**   L2
     ========  ======  =====  ======  ===========  ================  ===============  ============
 
-    Every row is checked against traces recorded from the library itself (optax
-    0.2.8, Keras 3.15, TensorFlow 2.21's tf.compat.v1 optimizer; tests/reference).
+    Every library row (all but hinton) is checked against traces recorded from that
+    library (torch.optim for pytorch, tests/test_reference_traces.py; optax 0.2.8,
+    Keras 3.15 and TensorFlow 2.21's tf.compat.v1 optimizer for the others,
+    tests/test_dialect_traces.py).
     In the keras preset ``weight_decay`` is Keras's own (decoupled, applied before the
     step with the step's lr); optax.rmsprop and TF1's RMSPropOptimizer have no weight
     decay, so those presets refuse it (add it outside a preset: L2, as
     ``optax.chain(optax.add_decayed_weights(wd), optax.rmsprop(...))`` does).
 
     "(none)": that library has no default learning rate, so the preset asks for
-    ``lr=``. *Lecture 6e of Hinton's Coursera course gives no epsilon; 1e-8
-    outside the root is added here only so that a zero gradient gives a zero
-    step instead of 0/0.
+    ``lr=``. The hinton row is the lecture's plain rmsprop: momentum 0 by default.
+    *The lecture gives no epsilon; 1e-8 outside the root is added here only so that
+    a zero gradient gives a zero step instead of 0/0. **The lecture mentions
+    combining rmsprop with momentum without writing the update; ``momentum=`` in the
+    hinton preset uses torch's form (lr after the buffer).
 
-    References: Tieleman & Hinton (2012), Lecture 6.5, "Neural Networks for
-    Machine Learning"; Graves (2013), "Generating sequences with recurrent
-    neural networks" (centred variant).
+    References: Tieleman & Hinton (2012), Lecture 6e, "rmsprop: Divide the gradient
+    by a running average of its recent magnitude", Coursera: Neural Networks for
+    Machine Learning, Lecture 6 (often cited as "Lecture 6.5"); Graves (2013),
+    "Generating sequences with recurrent neural networks" (centred variant).
     """
 
     defaults = {
@@ -167,13 +180,16 @@ class RMSProp(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr * g / (sqrt(v) + eps), with v <- rho*v + (1-rho)*g^2.
+        """One step, default path: theta <- theta - lr*g/(sqrt(v) + eps), with v <- rho*v + (1-rho)*g^2.
 
+        The options change only ``denom`` (centered, bias_correction, eps_in_sqrt:
+        ``_denominator``) and the last line (momentum, lr_in_momentum: ``_step_with_momentum``).
         The same step in plain NumPy, allocating freely: ``rmsprop_step`` in
         :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
+        # scratch[0] holds new_sq, then denom, then direction, then step: each is dead once the next is written.
         rho, lr, v = group["rho"], group["lr"], state["square_avg"]
         new_sq = np.multiply(grad, grad, out=scratch[0])
         new_sq *= 1.0 - rho
@@ -181,13 +197,13 @@ class RMSProp(Optimizer):
         v += new_sq  # v <- rho*v + (1-rho)*g^2
         if group["centered"]:
             self._update_grad_avg(state, grad, rho, out=scratch[0])  # gbar <- rho*gbar + (1-rho)*g
-        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(v) + eps
-        direction = np.divide(grad, denom, out=scratch[0])  # g / denom
+        denom = self._denominator(state, group, out=scratch[0])  # denom <- sqrt(s) + eps, s = v by default
+        direction = np.divide(grad, denom, out=scratch[0])  # g/denom
         if group["momentum"] > 0:
             self._step_with_momentum(param, direction, state, group)
             return
-        direction *= lr
-        param -= direction  # theta <- theta - lr*g/denom
+        step = np.multiply(direction, lr, out=scratch[0])
+        param -= step  # theta <- theta - lr*g/denom
 
     # The options, each in its own helper.
     @staticmethod
@@ -203,13 +219,13 @@ class RMSProp(Optimizer):
         """With momentum > 0: b <- mu*b + g/denom, theta <- theta - lr*b (torch).
 
         With lr_in_momentum: b <- mu*b + lr*g/denom, theta <- theta - b (keras, tf1, optax).
-        ``direction`` is g/denom.
+        ``direction`` is g/denom (a scratch array, overwritten here); b starts at 0.
         """
         b, lr = state["momentum_buffer"], group["lr"]
         b *= group["momentum"]
         if group["lr_in_momentum"]:
-            direction *= lr
-            b += direction  # b <- mu*b + lr*g/denom
+            lr_direction = np.multiply(direction, lr, out=direction)  # lr*g/denom
+            b += lr_direction  # b <- mu*b + lr*g/denom
             param -= b  # theta <- theta - b
             return
         b += direction  # b <- mu*b + g/denom
@@ -217,33 +233,41 @@ class RMSProp(Optimizer):
         param -= step  # theta <- theta - lr*b
 
     def _denominator(self, state: State, group: Group, out: np.ndarray) -> np.ndarray:
-        """Write denom into ``out`` and return it: sqrt(s_hat) + eps, or sqrt(s_hat + eps).
+        """Write denom into ``out`` and return it: sqrt(s) + eps, or sqrt(s + eps) with eps_in_sqrt.
 
-        s_hat is the (centred, bias-corrected) average. Written as Adam writes it,
-        sqrt(s)/sqrt(c) + eps, so that RMSProp with bias_correction equals Adam with
-        beta1 = 0 to the last bit.
+        s = v_hat (v_hat - gbar_hat^2 if centered), v_hat = v/c, gbar_hat = gbar/c, with
+        c = 1 - rho^t under bias_correction and c = 1 otherwise. What is computed is
+        ``c_times_s`` = c*s = v (v - gbar^2/c if centered), then sqrt(s) = sqrt(c*s)/sqrt(c),
+        as Adam writes sqrt(v)/sqrt(c2), so that RMSProp with bias_correction equals Adam
+        with beta1 = 0 to the last bit.
         """
-        s = state["square_avg"]
         c = 1.0 - group["rho"] ** state["step"] if group["bias_correction"] else 1.0
-        if group["centered"]:
-            gbar = state["grad_avg"]
-            np.multiply(gbar, gbar, out=out)
-            if c != 1.0:
-                out /= c  # gbar_hat^2 * c = gbar^2 / c
-            s = np.subtract(s, out, out=out)  # s <- v - gbar^2  (times c when bias-corrected)
+        c_times_s = self._centered_c_times_s(state, c, out) if group["centered"] else state["square_avg"]
         if group["eps_in_sqrt"]:
-            if c != 1.0:
-                s = np.divide(s, c, out=out)  # s_hat <- s/c
-            np.add(s, group["eps"], out=out)
-            np.sqrt(out, out=out)  # denom <- sqrt(s_hat + eps)
-        else:
-            np.sqrt(s, out=out)
-            if c != 1.0:
-                out /= math.sqrt(c)
-            out += group["eps"]  # denom <- sqrt(s)/sqrt(c) + eps
-        return out
+            return self._denominator_eps_in_sqrt(c_times_s, c, group["eps"], out)
+        denom = np.sqrt(c_times_s, out=out)  # sqrt(c*s)
+        if c != 1.0:
+            denom /= math.sqrt(c)  # sqrt(s) = sqrt(c*s)/sqrt(c)
+        denom += group["eps"]  # denom <- sqrt(s) + eps
+        return denom
+
+    @staticmethod
+    def _centered_c_times_s(state: State, c: float, out: np.ndarray) -> np.ndarray:
+        """centered: write c*s = v - gbar^2/c into ``out`` and return it (s = v_hat - gbar_hat^2)."""
+        gbar = state["grad_avg"]
+        c_gbar_hat_sq = np.multiply(gbar, gbar, out=out)  # gbar^2, which is c*gbar_hat^2 when c = 1
+        if c != 1.0:
+            c_gbar_hat_sq /= c  # c*gbar_hat^2 = gbar^2/c
+        return np.subtract(state["square_avg"], c_gbar_hat_sq, out=out)  # c*s = v - c*gbar_hat^2
+
+    @staticmethod
+    def _denominator_eps_in_sqrt(c_times_s: np.ndarray, c: float, eps: float, out: np.ndarray) -> np.ndarray:
+        """eps_in_sqrt (keras, optax, tf1): write denom = sqrt(s + eps) into ``out`` and return it."""
+        s = np.divide(c_times_s, c, out=out) if c != 1.0 else c_times_s  # s = (c*s)/c
+        s_plus_eps = np.add(s, eps, out=out)
+        return np.sqrt(s_plus_eps, out=out)  # denom <- sqrt(s + eps)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/denom into ``out``: lr / (sqrt(s_hat) + eps), or lr / sqrt(s_hat + eps)."""
+        """Write lr/denom into ``out``: lr / (sqrt(s) + eps), or lr / sqrt(s + eps) (s as in _denominator)."""
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom

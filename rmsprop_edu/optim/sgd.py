@@ -13,20 +13,21 @@ class SGD(Optimizer):
 
     Algorithm (one step, element-wise; ``g`` is the gradient)::
 
-        g <- -g                      if maximize
-        g <- g + weight_decay*theta  (L2 penalty; or, with decoupled_weight_decay,
+        g <- -g                      if maximize      (done by the base class)
+        g <- g + weight_decay*theta  (L2 penalty, by the base class; or, with decoupled_weight_decay,
                                       theta <- theta*(1 - lr*weight_decay) before the step)
-        if momentum > 0:
-            b <- g                                  when b is new (first step with momentum on)
-            b <- momentum*b + (1 - dampening)*g     afterwards
-            direction <- g + momentum*b   if nesterov else  b
-        else:
-            direction <- g
-        theta <- theta - lr*direction
+        theta <- theta - lr*g                       momentum 0 (the default)
 
-        with lr_in_momentum (Keras), lr enters the buffer instead:
-            b <- momentum*b + (1 - dampening)*lr*g           (b <- lr*g when new)
-            theta <- theta - (lr*g + momentum*b)   if nesterov else  theta - b
+        with momentum > 0, lr outside the buffer (torch):
+            b <- g                                  when b is new (first step with momentum on) ...
+            b <- momentum*b + (1 - dampening)*g     ... afterwards
+            direction <- g + momentum*b             if nesterov (direction <- b otherwise)
+            theta <- theta - lr*direction
+
+        with momentum > 0 and lr_in_momentum (Keras), lr enters the buffer instead:
+            b <- lr*g                               when b is new ...
+            b <- momentum*b + (1 - dampening)*lr*g  ... afterwards: g enters scaled by (1 - dampening)*lr
+            theta <- theta - (lr*g + momentum*b)    if nesterov (theta <- theta - b otherwise)
 
     Note where lr enters: torch (and this class) keep lr *outside* the buffer ``b``
     (Sutskever et al. 2013 and Keras put it inside; the two agree while lr is constant,
@@ -35,27 +36,33 @@ class SGD(Optimizer):
     undamped, also when momentum is switched on after some plain steps; switched off,
     it is kept, and resumes if momentum comes back.
 
-    Effective learning rate: ``lr`` everywhere (the multiplier applied to ``direction``;
-    with lr_in_momentum, the scale applied to each new gradient as it enters the buffer).
+    Effective learning rate: ``lr`` everywhere, the multiplier applied to ``g`` or
+    ``direction``. With lr_in_momentum it is the scale of each gradient as it enters the
+    buffer (times 1 - dampening, after the buffer's first step) and, with nesterov, of
+    the step's own lr*g.
 
     Args:
-        lr: step size α, in [0, inf). Default 1e-3 (torch 2.x).
+        lr: step size α, in [0, inf). Default 1e-3 (torch >= 2.2; before, lr was required).
         momentum: μ, in [0, 1). Default 0.
-        dampening: in [0, 1]. Default 0.
+        dampening: in [0, 1]. Default 0. The gradient enters the buffer scaled by
+            (1 - dampening), except at the buffer's first step.
         weight_decay: in [0, inf). Default 0. The L2 coefficient, or the decoupled
             decay rate with decoupled_weight_decay.
-        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0, unless
-            nesterov_needs_momentum is False).
+        nesterov: Nesterov momentum. Needs momentum > 0 (unless nesterov_needs_momentum
+            is False) and, whenever momentum > 0, dampening 0.
         maximize: ascend instead of descend.
         decoupled_weight_decay: shrink the weights, theta <- theta*(1 - lr*weight_decay),
             before the step instead of adding weight_decay*theta to the gradient (Keras 3's
             ``weight_decay``). Default False.
-        lr_in_momentum: accumulate ``lr*g`` in the buffer and step by it (Keras's
-            m <- mu*m - lr*g, theta <- theta + m) instead of accumulating ``g`` and
-            stepping by ``lr*b``. Default False (torch). Identical while lr is constant.
+        lr_in_momentum: accumulate ``(1 - dampening)*lr*g`` in the buffer and step by it
+            (Keras's m <- mu*m - lr*g, theta <- theta + m) instead of accumulating
+            ``(1 - dampening)*g`` and stepping by ``lr*b``. Default False (torch).
+            Identical while lr is constant.
         nesterov_needs_momentum: refuse nesterov=True with momentum 0, as torch does.
             Default True. False: nesterov with momentum 0 is plain SGD, as Keras, optax
-            and TF1 accept it (Keras's own golden test uses ``SGD(nesterov=True)``).
+            and TF1 accept it (Keras's own golden test uses ``SGD(nesterov=True)``). It
+            lifts only the momentum requirement: with momentum > 0, nesterov still
+            needs dampening 0.
 
     The dialects (``SGD.preset(name, params, **overrides)``):
 
@@ -132,7 +139,7 @@ class SGD(Optimizer):
         return ("momentum_buffer",) if group["momentum"] > 0 else ()
 
     def check_consistency(self, group: Group) -> None:
-        """Nesterov needs momentum > 0 and dampening = 0 (unless nesterov_needs_momentum is off)."""
+        """Nesterov needs momentum > 0 (momentum 0 allowed if nesterov_needs_momentum is off), then dampening 0."""
         if not group["nesterov"]:
             return
         if group["momentum"] == 0 and not group["nesterov_needs_momentum"]:
@@ -146,28 +153,33 @@ class SGD(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr*g; with momentum, theta <- theta - lr*b after b <- mu*b + g.
+        """One step: theta <- theta - lr*g by default; with momentum, the two forms of the class docstring.
 
-        The same step in plain NumPy, allocating freely: ``sgd_momentum_step`` in
-        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        torch's form (``_momentum_direction``): b <- mu*b + (1-dampening)*g (b <- g when new),
+        theta <- theta - lr*b (lr*(g + mu*b) with nesterov); Keras's, with lr_in_momentum:
+        ``_step_with_lr_in_momentum``. The same step in plain NumPy, allocating freely:
+        ``sgd_momentum_step`` in :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py
+        proves them equal).
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
-        if group["momentum"] > 0 and group["lr_in_momentum"]:
+        if group["momentum"] == 0:  # the default: plain gradient descent
+            step = np.multiply(grad, group["lr"], out=scratch[0])
+            param -= step  # theta <- theta - lr*g
+        elif not group["lr_in_momentum"]:  # torch: lr outside the buffer
+            direction = self._momentum_direction(grad, state, group, out=scratch[0])  # b, or g + mu*b (nesterov)
+            # scratch[0] is reused: the direction (when it lives there) is not needed after this
+            step = np.multiply(direction, group["lr"], out=scratch[0])
+            param -= step  # theta <- theta - lr*direction
+        else:  # Keras: lr inside the buffer
             self._step_with_lr_in_momentum(param, grad, state, group, out=scratch[0], spare=scratch[1])
-            return
-        if group["momentum"] > 0:
-            direction = self._momentum_direction(grad, state, group, out=scratch[0])  # b, or g + mu*b
-        else:
-            direction = grad
-        step = np.multiply(direction, group["lr"], out=scratch[0])
-        param -= step  # theta <- theta - lr*direction
 
     @staticmethod
     def _momentum_direction(grad: np.ndarray, state: State, group: Group, out: np.ndarray) -> np.ndarray:
         """The momentum direction: b, or g + mu*b with nesterov, after updating b.
 
-        b <- mu*b + (1-dampening)*g (b <- g at its first step, as torch).
+        b <- mu*b + (1-dampening)*g (b <- g at its first step, as torch). ``out`` holds
+        (1-dampening)*g, then g + mu*b.
         """
         b, mu = state["momentum_buffer"], group["momentum"]
         if "momentum_buffer" in state["new_state"]:
@@ -195,15 +207,17 @@ class SGD(Optimizer):
         lr_g = np.multiply(grad, group["lr"], out=out)  # lr*g
         if "momentum_buffer" in state["new_state"]:
             b[...] = lr_g  # b <- lr*g (Keras: m <- 0*mu - lr*g)
+        elif group["dampening"] == 0:
+            b *= mu
+            b += lr_g  # b <- mu*b + lr*g
         else:
             b *= mu
-            if group["dampening"] != 0:
-                lr_g *= 1.0 - group["dampening"]
-            b += lr_g  # b <- mu*b + (1-dampening)*lr*g
+            damped_lr_g = np.multiply(lr_g, 1.0 - group["dampening"], out=out)  # (1-dampening)*lr*g
+            b += damped_lr_g  # b <- mu*b + (1-dampening)*lr*g
         if not group["nesterov"]:
             param -= b  # theta <- theta - b
             return
-        # nesterov with momentum > 0 implies dampening 0 (check_consistency): lr_g is still lr*g
+        # nesterov with momentum > 0 implies dampening 0 (check_consistency): out still holds lr*g
         look_ahead = np.multiply(b, mu, out=spare)
         look_ahead += lr_g  # lr*g + mu*b
         param -= look_ahead  # theta <- theta - (lr*g + mu*b)
