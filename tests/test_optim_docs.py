@@ -143,3 +143,22 @@ def test_adamax_remembers_a_spike_at_full_size_until_it_decays_below_the_current
     q.grad = np.array([100.0])
     adam.step()
     assert math.sqrt(adam.state[q]["exp_avg_sq"][0]) == pytest.approx(math.sqrt(0.001) * 100.0, rel=1e-12)
+
+
+def test_a_centered_variance_that_rounds_below_zero_is_clamped_not_nan():
+    # At step 1 with bias correction, v_hat = g^2 and gbar_hat = g exactly in real numbers, so
+    # s = v_hat - gbar_hat^2 = 0; in floating point it is a hair above or below 0, and below 0
+    # its square root would be NaN (as in torch). Clamped, denom is eps and the step lr*g/eps.
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=1000)
+    p = Parameter(np.zeros(1000))
+    opt = RMSProp([p], lr=1e-3, rho=0.99, centered=True, bias_correction=True, eps=1e-8)
+    p.grad = g.copy()
+    opt.step()
+    state = opt.state[p]
+    c = 1.0 - 0.99**1
+    raw = state["square_avg"] - state["grad_avg"] ** 2 / c  # c*s before the clamp, from the stored averages
+    assert (raw < 0).any()  # the case the clamp is for does occur on ordinary gradients
+    assert np.isfinite(p.data).all()
+    below = raw <= 0
+    np.testing.assert_allclose(p.data[below], -1e-3 * g[below] / 1e-8, rtol=1e-14)  # denom = sqrt(0) + eps

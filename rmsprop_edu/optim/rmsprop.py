@@ -37,8 +37,8 @@ class RMSProp(Optimizer):
     the same number up to rounding, and Adam's bits exactly when beta1 = 0. Centred
     and bias-corrected, this is optax's ``scale_by_stddev``: the mean is corrected
     before it is squared. Beware its first step: one gradient has no spread, so s = 0
-    and denom is eps (sqrt(eps) with eps_in_sqrt), a step of lr*g/eps; rounding can
-    also leave c*s a hair below 0, whose square root is NaN with eps outside the root.
+    and denom is eps (sqrt(eps) with eps_in_sqrt), a step of lr*g/eps. Rounding can
+    leave c*s a hair below 0 (whose square root torch leaves NaN): it is clamped at 0.
 
     Effective learning rate: ``lr / denom``, i.e. ``lr / (sqrt(s) + eps)`` or
     ``lr / sqrt(s + eps)``, with ``s`` as above. With momentum it is the scale applied
@@ -258,7 +258,9 @@ class RMSProp(Optimizer):
         c_gbar_hat_sq = np.multiply(gbar, gbar, out=out)  # gbar^2, which is c*gbar_hat^2 when c = 1
         if c != 1.0:
             c_gbar_hat_sq /= c  # c*gbar_hat^2 = gbar^2/c
-        return np.subtract(state["square_avg"], c_gbar_hat_sq, out=out)  # c*s = v - c*gbar_hat^2
+        c_times_s = np.subtract(state["square_avg"], c_gbar_hat_sq, out=out)  # c*s = v - c*gbar_hat^2
+        # a variance is >= 0, but rounding can leave it a hair below (torch then takes sqrt: NaN)
+        return np.maximum(c_times_s, 0.0, out=out)
 
     @staticmethod
     def _denominator_eps_in_sqrt(c_times_s: np.ndarray, c: float, eps: float, out: np.ndarray) -> np.ndarray:
