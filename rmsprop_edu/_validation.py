@@ -99,6 +99,7 @@ def check_int(name: str, value: object, low: float = -math.inf, high: float = ma
 
 
 def check_nonnegative(name: str, value: object) -> float:
+    """A size or a coefficient that may be zero, such as weight_decay: ``[0, inf)``."""
     return check_range(name, value, 0.0, math.inf)
 
 
@@ -127,6 +128,7 @@ def check_unit_interval(name: str, value: object) -> float:
 
 
 def check_bool(name: str, value: object) -> bool:
+    """A switch: ``True`` or ``False`` (a NumPy bool too), never a truthy number or string."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {_describe(value)}")
     return bool(value)
@@ -144,6 +146,7 @@ def check_betas(name: str, value: object) -> tuple[float, float]:
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """One of ``choices``, such as a preset's library name."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}")
     return str(value)

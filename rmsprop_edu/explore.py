@@ -73,7 +73,7 @@ class Explorer:
         self._image: Any = None
         self._view: Any = None
         self._canvas_view: Any = None
-        #: True once shown on an interactive canvas (ipympl): the whole figure is drawn at each move
+        #: Whether the explorer is shown on an interactive canvas (ipympl), which redraws the whole figure at each move
         self.full_draws = False
 
     # -------------------------------------------------------------- subclass API
@@ -249,7 +249,7 @@ class RaceExplorer(Explorer):
 
     Args:
         surface: a surface name (see :data:`rmsprop_edu.surfaces.NAMES`).
-        optimizers: names from :data:`RACERS` (``SGD+momentum``, ``Adagrad``, ``RMSProp``, ``Adam``).
+        optimizers: names from ``RACERS`` (``SGD+momentum``, ``Adagrad``, ``RMSProp``, ``Adam``).
         lr: the learning rate they all use, in [1e-4, 1] (log slider).
         rho: RMSProp's decay of the average of squares, in [0.5, 0.999].
         beta1: Adam's first-moment decay, and SGD's momentum, in [0, 0.99].
@@ -424,7 +424,7 @@ class RaceExplorer(Explorer):
         """Redraw the racers' paths, end markers, loss curves and readout for the current values.
 
         A run whose settings did not change is reused; the static layer (contours, axes,
-        legend) is rebuilt only when what it depends on (:meth:`_layout`) changes, e.g. when
+        legend) is rebuilt only when what it depends on (``_layout()``) changes, e.g. when
         a loss leaves the loss axis.
         """
         if self._layout_key[:5] != self._layout()[:5]:
@@ -513,12 +513,12 @@ def recovery_steps(
     """Steps RMSProp's rate takes to settle after the gradient's size switches.
 
     Counted from the switch from ``g_before`` to ``g_after`` until RMSProp's rate lr/sqrt(v)
-    is within ``within`` (10 %) of its new level lr/|g_after| (eps neglected).
+    is within ``within`` (10 %) of its new level ``lr/|g_after|`` (eps neglected).
 
     After k steps at the new size, v_k = g_after^2 + (v_0 - g_after^2) rho^k, with v_0 the average at
     the switch: ``v_switch``, or g_before^2 (the default) when the old average had settled. The rate
     is within 10 % once v_k / g_after^2 lies in [1/1.1^2, 1/0.9^2], so k is the first whole number with
-    |v_0/g_after^2 - 1| rho^k <= bound (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when it must rise).
+    ``|v_0/g_after^2 - 1| rho^k <= bound`` (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when it must rise).
     """
     v_0 = g_before**2 if v_switch is None else v_switch
     ratio = v_0 / g_after**2 - 1.0
@@ -793,7 +793,7 @@ class MomentumExplorer(Explorer):
 class DialectExplorer(Explorer):
     """Two of RMSProp's library dialects side by side, with the same lr and momentum.
 
-    The dialects are presets (:meth:`RMSProp.preset <rmsprop_edu.optim.RMSProp.preset>`): their
+    The dialects are presets (:meth:`RMSProp.preset <rmsprop_edu.optim.Optimizer.preset>`): their
     paths on a surface, and their effective learning rates on one shared gradient stream whose
     second coordinate is tiny (where the place of eps and the starting average matter). The
     settings that differ are listed.
@@ -882,7 +882,7 @@ class DialectExplorer(Explorer):
         return out
 
     def redraw(self) -> None:
-        """Redraw both dialects' paths and effective rates (|g| = 1 and tiny), the legends and the title."""
+        """Redraw both dialects' paths and effective rates (``|g|`` = 1 and tiny), the legends and the title."""
         v = self.values
         t = np.arange(1, self.steps + 1)
         shown = []

@@ -8,7 +8,7 @@ to better than 1e-7 (the two-point stencil's rounding error is ~1e-16/h).
     report = check_gradients(model, loss, x, target)
     print(report)            # max relative error per parameter, worst element, verdict
 
-Relative error |analytic - numeric| / max(|analytic|, |numeric|, 1e-6), the CS231n
+Relative error ``|analytic - numeric| / max(|analytic|, |numeric|, 1e-6)``, the CS231n
 convention (the 1e-6 floor compares gradients that are essentially zero, such as an
 embedding row no input used, in absolute terms instead of dividing noise by noise):
 below 1e-7 the backward pass is right; around 1e-4 suspicious (kinks of

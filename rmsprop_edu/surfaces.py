@@ -256,7 +256,7 @@ def _goldstein_price() -> Surface:
 
 
 def moving_bowl(radius: float = 1.5, period: float = 400.0) -> Surface:
-    """Non-stationary: f = 0.5 |xy - c(t)|^2 with c(t) circling the origin.
+    """Non-stationary: ``f = 0.5 |xy - c(t)|^2`` with c(t) circling the origin.
 
     Adagrad's effective learning rate only shrinks, so at a learning rate that suits
     RMSProp it falls behind the moving minimum; RMSProp's rate follows the last
@@ -354,6 +354,7 @@ _FACTORIES: dict[str, Callable[[], Surface]] = {
     "sparse_bowl": sparse_bowl,
 }
 
+#: The names :func:`get` accepts, one per surface.
 NAMES: tuple[str, ...] = tuple(_FACTORIES)
 
 

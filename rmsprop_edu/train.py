@@ -328,12 +328,12 @@ class EffectiveLRRecorder:
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
-        """The recorded percentiles: name -> array (records, len(percentiles))."""
+        """The recorded percentiles, name -> array of shape ``(records, len(percentiles))``."""
         return {name: np.array(values) for name, values in self._stats.items()}
 
     @property
     def snapshots(self) -> dict[str, np.ndarray]:
-        """The full effective-learning-rate arrays: name -> array (records, *shape)."""
+        """The full effective-learning-rate arrays, name -> array of shape ``(records, *shape)``."""
         return {name: np.array(values) for name, values in self._snapshots.items()}
 
 

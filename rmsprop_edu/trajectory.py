@@ -34,9 +34,9 @@ class Trajectory:
         losses: (steps + 1,), f at each point (at the step it was reached).
         grads: (steps, 2), the gradient used at each step.
         effective_lr: (steps, 2), ``optimizer.effective_lr`` after each step.
-        diverged_at: the step at which the run left the box |x| < 1e6, turned
+        diverged_at: the step at which the run left the box ``|x| < 1e6``, turned
             non-finite, or met a gradient that overflows when squared (the optimizer
-            would refuse it: |g| >= 1.8e19 in float32); later entries are NaN. Or None.
+            would refuse it: ``|g| >= 1.8e19`` in float32); later entries are NaN. Or None.
     """
 
     optimizer: str
@@ -242,17 +242,17 @@ class Tuned:
 
     @property
     def all_diverged(self) -> bool:
-        """True when every lr tried diverged: then ``lr`` is only the smallest value tried."""
+        """Whether every lr tried diverged (then ``lr`` is only the smallest value tried)."""
         return not np.isfinite(self.final_losses).any()
 
     @property
     def range_text(self) -> str:
-        """The grid tried, in words: how many log-spaced values, between which bounds."""
+        """The grid tried, in words (how many log-spaced values, between which bounds)."""
         return _range_text(self.grid)
 
     @property
     def how(self) -> str:
-        """How the lr was chosen, for a caption: the rule, and any widened grid, divergence or edge."""
+        """How the lr was chosen, for a caption (the rule, and any widened grid, divergence or edge)."""
         text = _rule(self.range_text, self.horizon)
         if self.widened:
             text += f"; the grid was widened by {self.widened} decade(s) because the best lr sat at its edge"

@@ -506,12 +506,12 @@ def decay_contrast_figure(
 
     The rates are measured from the real optimizers, with the closed forms drawn on top.
 
-    Left: a constant gradient ``g``: Adagrad's rate lr/(|g| sqrt(t) + eps) keeps
-    falling, RMSProp's lr/(|g| sqrt(1 - rho^t) + eps) settles at lr/|g|.
+    Left: a constant gradient ``g``: Adagrad's rate ``lr/(|g| sqrt(t) + eps)`` keeps
+    falling, RMSProp's ``lr/(|g| sqrt(1 - rho^t) + eps)`` settles at ``lr/|g|``.
     Right: the gradient shrinks to ``factor * g`` after step ``switch_at``. RMSProp's
     v is then g_new^2 + (v_switch - g_new^2) rho^k after k steps, so its rate needs
     k = ln((v* - g_new^2)/(v_switch - g_new^2)) / ln(rho) steps to come within 10 % of
-    its new level lr/|g_new| (v* is where the rate is 90 % of that level): about
+    its new level ``lr/|g_new|`` (v* is where the rate is 90 % of that level): about
     2 ln(1/factor) + 1.45 time constants 1/(1 - rho), far longer than one time
     constant or one half-life ln 0.5/ln rho (both drawn for comparison; the arrow
     marks the 10 % recovery). Adagrad's rate hardly moves: its sum remembers every
@@ -519,7 +519,7 @@ def decay_contrast_figure(
 
     Raises:
         ValueError: ``gradient`` is zero or not finite (both rates would sit at the
-            ceiling lr/eps and there would be no lr/|g| to show), ``factor`` is not in
+            ceiling lr/eps and there would be no ``lr/|g|`` to show), ``factor`` is not in
             (0, 1) (the right panel shows a drop), or ``switch_at`` is not in [1, steps).
     """
     from ._validation import check_int, check_real
@@ -650,9 +650,9 @@ def plot_sensitivity(
 def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, steps: int = 200) -> Figure:
     """Gradient descent and heavy-ball momentum on f = (x^2 + condition*y^2)/2: contraction rate against lr.
 
-    The measured contraction rate per step, beside the theory (GD: max |1 - lr*lambda|,
+    The measured contraction rate per step, beside the theory (GD: ``max |1 - lr*lambda|``,
     stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration).
-    Runs that left the box |x| < 1e6 within ``steps`` steps are marked by crosses at 1.42.
+    Runs that left the box ``|x| < 1e6`` within ``steps`` steps are marked by crosses at 1.42.
     Dashed lines mark both edges; the title compares the two methods' best rates (theory).
     """
     from .optim import SGD

@@ -102,12 +102,12 @@ class BCEWithLogits(Loss):
     """Binary cross-entropy on logits z with targets y in [0, 1], averaged over all N elements.
 
     Each element's loss is -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)), computed as
-    max(z, 0) - z y + log(1 + exp(-|z|)), stable for any z. Backward: (sigmoid(z) - y) / N.
+    ``max(z, 0) - z y + log(1 + exp(-|z|))``, stable for any z. Backward: (sigmoid(z) - y) / N.
     Shapes: logits and target alike.
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """Forward: the mean of max(z, 0) - z y + log(1 + exp(-|z|)); caches the logits and the targets."""
+        """Forward: the mean of ``max(z, 0) - z y + log(1 + exp(-|z|))``; caches the logits and the targets."""
         _same_shape("BCEWithLogits", logits, target)
         target = np.asarray(target, dtype=logits.dtype)
         if target.size and (target.min() < 0 or target.max() > 1):
