@@ -14,8 +14,6 @@ CDN) is left out; the explorers show the static image stored with each notebook.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
 from pathlib import Path
 
@@ -23,9 +21,6 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # the package from this checkout, installed or not
 sys.path.insert(0, str(DOCS / "_ext"))
-
-from docutils import nodes  # noqa: E402
-from sphinx.util.logging import get_node_location  # noqa: E402
 
 import rmsprop_edu  # noqa: E402
 
@@ -85,11 +80,6 @@ nitpick_ignore_regex = [
     ("py:class", r"rmsprop_edu\.nn\.(recurrent\._Recurrent|losses\.Loss)"),
 ]
 
-# Docstrings under rmsprop_edu/optim/ are being rewritten by their owner: their docutils and
-# cross-reference warnings are listed in <outdir>/deferred_warnings.txt instead of failing the build.
-# RMSPROP_EDU_DOCS_STRICT=1 turns this off (and makes every undocumented argument an error too).
-DEFERRED = "rmsprop_edu/optim/"
-
 # --- theme --------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = "rmsprop_edu"
@@ -134,44 +124,7 @@ def _write_dialect_tables() -> None:
         out.write_text(text, encoding="utf-8")
 
 
-class _DeferOptimDocstrings(logging.Filter):
-    """Set aside the warnings raised by docstrings under ``rmsprop_edu/optim/`` (see ``DEFERRED``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deferred: list[str] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        location = getattr(record, "location", "") or ""
-        if isinstance(location, nodes.Node):
-            location = get_node_location(location) or ""
-        location = str(location)
-        if DEFERRED in location.replace("\\", "/"):
-            self.deferred.append(f"{location}: {record.getMessage()}")
-            return False
-        return True
-
-
-def _install_defer_filter(app) -> None:
-    if os.environ.get("RMSPROP_EDU_DOCS_STRICT") == "1":
-        return
-    defer = _DeferOptimDocstrings()
-    for handler in logging.getLogger("sphinx").handlers:
-        if handler.level == logging.WARNING:  # Sphinx's warning handler: go before its counting filters
-            handler.filters.insert(0, defer)
-
-    def report(app, exception) -> None:
-        if exception is None:
-            out = Path(app.outdir, "deferred_warnings.txt")
-            out.write_text("".join(f"{line}\n" for line in defer.deferred), encoding="utf-8")
-            if defer.deferred:
-                print(f"docs: {len(defer.deferred)} warnings from rmsprop_edu/optim/ docstrings deferred: {out}")
-
-    app.connect("build-finished", report)
-
-
 def setup(app):
     """Connect the hooks of this site."""
     _write_dialect_tables()
-    _install_defer_filter(app)
     app.connect("source-read", _fold_hidden_cells)

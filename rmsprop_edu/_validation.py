@@ -22,6 +22,10 @@ def check_real(name: str, value: object) -> float:
 
     A 0-d array of numbers counts as its number (torch accepts a 0-d tensor, and
     ``np.array(0.1)`` is what array arithmetic hands back).
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
     """
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         return check_real(name, value.item())
@@ -43,6 +47,14 @@ def check_range(
     high_open: bool = True,
 ) -> float:
     """Check that ``low <= value < high`` (brackets chosen by ``low_open``/``high_open``).
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+        low: the lower bound. Default -inf.
+        high: the upper bound. Default inf.
+        low_open: exclude ``low`` itself, ``(low, ...``. Default False.
+        high_open: exclude ``high`` itself, ``..., high)``. Default True.
 
     >>> check_range("rho", 1.5, 0, 1)
     Traceback (most recent call last):
@@ -86,6 +98,12 @@ def round_up(value: float, digits: int = 3) -> str:
 def check_int(name: str, value: object, low: float = -math.inf, high: float = math.inf) -> int:
     """A whole number (Python or NumPy integer, not a bool or a float) in [low, high].
 
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+        low: the smallest value allowed. Default -inf.
+        high: the largest value allowed. Default inf.
+
     >>> check_int("steps", 2.5, 1)
     Traceback (most recent call last):
     ...
@@ -99,12 +117,22 @@ def check_int(name: str, value: object, low: float = -math.inf, high: float = ma
 
 
 def check_nonnegative(name: str, value: object) -> float:
-    """A size or a coefficient that may be zero, such as weight_decay: ``[0, inf)``."""
+    """A size or a coefficient that may be zero, such as weight_decay: ``[0, inf)``.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+    """
     return check_range(name, value, 0.0, math.inf)
 
 
 def check_positive(name: str, value: object) -> float:
-    """A quantity that is divided by, such as eps in a denominator: ``(0, inf)``."""
+    """A quantity that is divided by, such as eps in a denominator: ``(0, inf)``.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+    """
     return check_range(name, value, 0.0, math.inf, low_open=True)
 
 
@@ -114,6 +142,10 @@ def check_lr(name: str, value: object) -> float | np.ndarray:
     An array gives every element of the group's parameters its own learning
     rate (it must have their shape); sweeps use it to run many learning rates
     in one vectorised optimizer. A 0-d array is one number, and becomes a float.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
     """
     if isinstance(value, np.ndarray) and value.ndim > 0:
         if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all() or (value < 0).any():
@@ -123,19 +155,34 @@ def check_lr(name: str, value: object) -> float | np.ndarray:
 
 
 def check_unit_interval(name: str, value: object) -> float:
-    """Decay rates and momenta: ``[0, 1)``."""
+    """Decay rates and momenta: ``[0, 1)``.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+    """
     return check_range(name, value, 0.0, 1.0)
 
 
 def check_bool(name: str, value: object) -> bool:
-    """A switch: ``True`` or ``False`` (a NumPy bool too), never a truthy number or string."""
+    """A switch: ``True`` or ``False`` (a NumPy bool too), never a truthy number or string.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {_describe(value)}")
     return bool(value)
 
 
 def check_betas(name: str, value: object) -> tuple[float, float]:
-    """A pair (beta1, beta2), each in [0, 1): a tuple, a list or an array of two numbers."""
+    """A pair (beta1, beta2), each in [0, 1): a tuple, a list or an array of two numbers.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+    """
     if isinstance(value, np.ndarray) and value.shape == (2,):
         value = value.tolist()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
@@ -146,14 +193,26 @@ def check_betas(name: str, value: object) -> tuple[float, float]:
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
-    """One of ``choices``, such as a preset's library name."""
+    """One of ``choices``, such as a preset's library name.
+
+    Args:
+        name: the argument's name, as the error message gives it.
+        value: the value to check.
+        choices: the allowed values.
+    """
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}")
     return str(value)
 
 
 def check_known_keys(what: str, given: object, allowed: Sequence[str]) -> None:
-    """Refuse keyword arguments that the receiver does not know (typos are errors)."""
+    """Refuse keyword arguments that the receiver does not know (typos are errors).
+
+    Args:
+        what: who received them, as the message names it (``"RMSProp()"``).
+        given: the names given (a mapping's keys count).
+        allowed: the names the receiver knows.
+    """
     unknown = sorted(set(given) - set(allowed))  # type: ignore[call-overload]
     if unknown:
         raise ValueError(

@@ -78,7 +78,12 @@ class Explorer:
 
     # -------------------------------------------------------------- subclass API
     def check(self, name: str, value: Any) -> Any:
-        """Validate one control's value (override); return the normalised value."""
+        """Validate one control's value (override); return the normalised value.
+
+        Args:
+            name: the control's name, a key of ``values``.
+            value: the value asked for.
+        """
         return value
 
     def redraw(self) -> None:
@@ -86,7 +91,11 @@ class Explorer:
         raise NotImplementedError
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
-        """Return name -> ipywidgets control, each starting at ``self.values[name]`` (override)."""
+        """Return name -> ipywidgets control, each starting at ``self.values[name]`` (override).
+
+        Args:
+            widgets: the ``ipywidgets`` module.
+        """
         return {}
 
     # ------------------------------------------------------------------ public
@@ -311,6 +320,10 @@ class RaceExplorer(Explorer):
 
         The surface and the optimizers must be known names (at least one optimizer); the
         start must lie within the surface's plotted bounds.
+
+        Args:
+            name: the control's name, a key of ``values``.
+            value: the value asked for.
         """
         from ._validation import check_choice
         from .surfaces import NAMES
@@ -488,6 +501,9 @@ class RaceExplorer(Explorer):
 
         lr and eps on log sliders; rho, beta1 (also SGD's momentum), beta2, steps, and the start
         within the surface's bounds.
+
+        Args:
+            widgets: the ``ipywidgets`` module.
         """
         from .surfaces import NAMES
 
@@ -519,6 +535,13 @@ def recovery_steps(
     the switch: ``v_switch``, or g_before^2 (the default) when the old average had settled. The rate
     is within 10 % once v_k / g_after^2 lies in [1/1.1^2, 1/0.9^2], so k is the first whole number with
     ``|v_0/g_after^2 - 1| rho^k <= bound`` (bound 1/0.81 - 1 when v must fall, 1 - 1/1.21 when it must rise).
+
+    Args:
+        rho: RMSProp's decay, in (0, 1).
+        g_before: the gradient's size before the switch.
+        g_after: its size after the switch (not 0).
+        within: the relative tolerance on the rate. Default 0.1 (10 %).
+        v_switch: the average v at the switch; None (the default) takes ``g_before**2``.
     """
     v_0 = g_before**2 if v_switch is None else v_switch
     ratio = v_0 / g_after**2 - 1.0
@@ -586,7 +609,12 @@ class DecayExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
-        """Check one control: rho in [0.5, 0.999], gradient sizes in [1e-3, 1e3], switch in [10, steps - 100]."""
+        """Check one control: rho in [0.5, 0.999], gradient sizes in [1e-3, 1e3], switch in [10, steps - 100].
+
+        Args:
+            name: the control's name, a key of ``values``.
+            value: the value asked for.
+        """
         if name == "rho":
             return check_range("rho", value, 0.5, 0.999, high_open=False)
         if name in ("g_before", "g_after"):
@@ -669,7 +697,11 @@ class DecayExplorer(Explorer):
         )
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
-        """Make the sliders: rho, the gradient sizes before and after the switch (log), the step of the switch."""
+        """Make the sliders: rho, the gradient sizes before and after the switch (log), the step of the switch.
+
+        Args:
+            widgets: the ``ipywidgets`` module.
+        """
         v = self.values
         log = {"base": 10, "min": -3, "max": 3, "step": 0.25}
         return {
@@ -690,6 +722,11 @@ def heavy_ball_rate(lr: np.ndarray, momentum: np.ndarray, eigenvalues: tuple[flo
     [[1 + mu - lr*lam, -mu], [1, 0]] acting on (theta_t, theta_t-1).
 
     Its eigenvalues solve z^2 - (1 + mu - lr*lam) z + mu = 0; a value >= 1 means divergence.
+
+    Args:
+        lr: learning rates (any shape; broadcast with ``momentum``).
+        momentum: momenta mu (broadcast with ``lr``).
+        eigenvalues: the Hessian's eigenvalues lam.
     """
     lr, momentum = np.broadcast_arrays(np.asarray(lr, float), np.asarray(momentum, float))
     radius = np.zeros(lr.shape)
@@ -742,7 +779,12 @@ class MomentumExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
-        """Check one control: kappa in [1, 1000], lr in [1e-3, 10], momentum in [0, 0.99], steps in [10, 500]."""
+        """Check one control: kappa in [1, 1000], lr in [1e-3, 10], momentum in [0, 0.99], steps in [10, 500].
+
+        Args:
+            name: the control's name, a key of ``values``.
+            value: the value asked for.
+        """
         if name == "kappa":
             return check_range("kappa", value, 1.0, 1000.0, high_open=False)
         if name == "lr":
@@ -780,7 +822,11 @@ class MomentumExplorer(Explorer):
         self._ax_path.set_title(f"lr = {v['lr']:.3g}, mu = {v['momentum']:.2f}: {verdict}", fontsize=10)
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
-        """Make the sliders: kappa and lr (log), momentum, steps."""
+        """Make the sliders: kappa and lr (log), momentum, steps.
+
+        Args:
+            widgets: the ``ipywidgets`` module.
+        """
         v = self.values
         return {
             "kappa": widgets.FloatLogSlider(value=v["kappa"], base=10, min=0, max=3, step=0.125, description="kappa"),
@@ -840,7 +886,12 @@ class DialectExplorer(Explorer):
         self.redraw()
 
     def check(self, name: str, value: Any) -> Any:
-        """Check one control: presets among RMSProp's, lr in [1e-4, 1], momentum in [0, 0.99], tiny in [1e-9, 0.1]."""
+        """Check one control: presets among RMSProp's, lr in [1e-4, 1], momentum in [0, 0.99], tiny in [1e-9, 0.1].
+
+        Args:
+            name: the control's name, a key of ``values``.
+            value: the value asked for.
+        """
         from ._validation import check_choice
 
         if name in ("first", "second"):
@@ -854,7 +905,11 @@ class DialectExplorer(Explorer):
         return value
 
     def settings(self, which: str) -> dict[str, Any]:
-        """Every RMSProp setting of preset ``which`` ("first" or "second") with the shared lr and momentum."""
+        """Every RMSProp setting of preset ``which`` ("first" or "second") with the shared lr and momentum.
+
+        Args:
+            which: ``"first"`` or ``"second"``, the control naming the preset.
+        """
         return {
             **RMSProp.defaults,
             **RMSProp.PRESETS[self.values[which]],
@@ -868,7 +923,11 @@ class DialectExplorer(Explorer):
         return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
 
     def rates(self, which: str) -> np.ndarray:
-        """(steps, 2) effective learning rates on the shared stream g = (1, tiny)."""
+        """(steps, 2) effective learning rates on the shared stream g = (1, tiny).
+
+        Args:
+            which: ``"first"`` or ``"second"``, the control naming the preset.
+        """
         from .parameter import Parameter
 
         p = Parameter(np.zeros(2))
@@ -910,7 +969,11 @@ class DialectExplorer(Explorer):
         )
 
     def make_controls(self, widgets: Any) -> dict[str, Any]:
-        """Make the controls: a dropdown for each preset, lr (log), momentum, the tiny gradient (log)."""
+        """Make the controls: a dropdown for each preset, lr (log), momentum, the tiny gradient (log).
+
+        Args:
+            widgets: the ``ipywidgets`` module.
+        """
         v = self.values
         names = list(RMSProp.PRESETS)
         return {

@@ -28,7 +28,17 @@ Grad = Callable[[Array, Array, int], tuple[Array, Array]]
 
 @dataclass(frozen=True)
 class Surface:
-    """A 2-D loss surface: ``value``, analytic ``grad`` and what it teaches."""
+    """A 2-D loss surface: ``value``, analytic ``grad`` and what it teaches.
+
+    Attributes:
+        name: the surface's name (``get(name)`` makes it again, for those in ``NAMES``).
+        teaches: one line on what the surface shows.
+        minima: (k, 2) its known minima.
+        bounds: ``((x_min, x_max), (y_min, y_max))``, the region plots show.
+        start: the default start point (x, y).
+        log_levels: space contour levels in ``log(f - f_min)``. Default False.
+        f_min: the smallest value of f, for log-spaced levels. Default 0.
+    """
 
     name: str
     teaches: str
@@ -41,12 +51,22 @@ class Surface:
     f_min: float = 0.0
 
     def value(self, xy: object, t: int = 0) -> Array:
-        """The value f at ``xy`` (shape ``(..., 2)``), returned with shape ``(...)``."""
+        """The value f at ``xy`` (shape ``(..., 2)``), returned with shape ``(...)``.
+
+        Args:
+            xy: points, shape ``(..., 2)`` (not floating point: taken as float64).
+            t: the step count; only the non-stationary and sparse surfaces use it. Default 0.
+        """
         xy = _points(xy)
         return self._value(xy[..., 0], xy[..., 1], t)
 
     def grad(self, xy: object, t: int = 0) -> Array:
-        """The analytic gradient at ``xy``, shape ``(..., 2)``, same dtype."""
+        """The analytic gradient at ``xy``, shape ``(..., 2)``, same dtype.
+
+        Args:
+            xy: points, shape ``(..., 2)`` (not floating point: taken as float64).
+            t: the step count; only the non-stationary and sparse surfaces use it. Default 0.
+        """
         xy = _points(xy)
         gx, gy = self._grad(xy[..., 0], xy[..., 1], t)
         out = np.empty((*np.broadcast_shapes(np.shape(gx), np.shape(gy)), 2), dtype=xy.dtype)
@@ -75,6 +95,10 @@ def quadratic(condition: float = 10.0, angle: float = 0.0) -> Surface:
     Unrotated, the axes are the eigenvectors, so a per-coordinate (diagonal)
     preconditioner such as RMSProp's fixes the conditioning; rotated by 45
     degrees it cannot.
+
+    Args:
+        condition: the ratio of H's eigenvalues, in [1, inf). Default 10.
+        angle: the rotation in degrees, in [-360, 360]. Default 0.
     """
     check_range("condition", condition, 1.0, math.inf)
     check_range("angle", angle, -360.0, 360.0, high_open=False)
@@ -262,6 +286,10 @@ def moving_bowl(radius: float = 1.5, period: float = 400.0) -> Surface:
     RMSProp it falls behind the moving minimum; RMSProp's rate follows the last
     1/(1 - rho) or so gradients. Each tuned at the horizon it is run for, both keep up
     (notebooks 03 and 07 measure it).
+
+    Args:
+        radius: the radius of the centre's circle, in [0, inf). Default 1.5.
+        period: the steps per turn, in (0, inf). Default 400.
     """
     check_nonnegative("radius", radius)
     check_range("period", period, 0.0, math.inf, low_open=True)
@@ -297,6 +325,9 @@ def sparse_bowl(every: int = 50) -> Surface:
     One global learning rate cannot serve both: it must be small for the steep,
     frequent x, and then the shallow, rare y barely moves. Adagrad scales each
     coordinate by its own history, so y's few small gradients keep its step large.
+
+    Args:
+        every: the steps between two of y's gradients, a whole number >= 1. Default 50.
     """
     check_int("every", every, 1)
 
@@ -324,6 +355,11 @@ def noisy(surface: Surface, scale: float, seed: int = 0) -> Surface:
     The noise at step ``t`` is drawn from ``np.random.default_rng([seed, t])``, so
     it depends only on the seed and the step: every run (and every run of a
     sweep) sees the same noise sequence, which makes comparisons fair.
+
+    Args:
+        surface: the surface whose gradient gets the noise (its value is unchanged).
+        scale: the noise's standard deviation, in [0, inf).
+        seed: the noise's seed. Default 0.
     """
     check_nonnegative("scale", scale)
 
@@ -359,7 +395,11 @@ NAMES: tuple[str, ...] = tuple(_FACTORIES)
 
 
 def get(name: str) -> Surface:
-    """The surface called ``name`` (see ``NAMES``)."""
+    """The surface called ``name`` (see ``NAMES``).
+
+    Args:
+        name: one of ``NAMES``.
+    """
     check_choice("surface", name, NAMES)
     return _FACTORIES[name]()
 

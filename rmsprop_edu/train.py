@@ -39,9 +39,15 @@ class DivergenceWarning(UserWarning):
 class History:
     """What happened during :func:`fit`.
 
-    ``steps``/``losses``: one entry per optimizer step (the minibatch loss before the
-    step). ``metrics``: name -> list of (step, value), evaluated every ``eval_every``
-    steps and at the end. ``grad_norms``: the norm before clipping, if clipping was on.
+    Attributes:
+        steps: the step count after each optimizer step (1, 2, ...).
+        losses: the minibatch loss before each step, one entry per step.
+        metrics: name -> list of (step, value), evaluated every ``eval_every`` steps and
+            at the end (``train_loss``, ``train_accuracy``, ``eval_loss``, ...).
+        grad_norms: the gradient norm before clipping at each step, if clipping was on.
+        diverged_at: the step at which training stopped on a non-finite loss or gradient, or None.
+        message: what stopped it and what to try ("" if nothing did).
+        seconds: the wall-clock time of the run.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -53,12 +59,20 @@ class History:
     seconds: float = 0.0
 
     def metric(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(steps, values) of one metric as arrays."""
+        """(steps, values) of one metric as arrays.
+
+        Args:
+            name: a metric's name, such as ``"train_loss"``; an unknown name gives empty arrays.
+        """
         pairs = self.metrics.get(name, [])
         return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
     def final(self, name: str) -> float:
-        """The last recorded value of metric ``name`` (the one evaluated at the end)."""
+        """The last recorded value of metric ``name`` (the one evaluated at the end).
+
+        Args:
+            name: a recorded metric's name, such as ``"eval_accuracy"``.
+        """
         return self.metrics[name][-1][1]
 
 
@@ -66,6 +80,10 @@ def accuracy(pred: np.ndarray, target: np.ndarray) -> float:
     """Fraction of rows whose largest logit is the target class.
 
     For one output column: whose logit sign matches a 0/1 target.
+
+    Args:
+        pred: (N, C) logits, or (N, 1) for two classes.
+        target: (N,) class indices, or 0/1 labels with one column.
     """
     if pred.shape[-1] == 1:
         return float(np.mean((pred[..., 0] > 0) == (np.asarray(target).reshape(pred.shape[:-1]) > 0.5)))
@@ -156,6 +174,23 @@ def fit(
     computed on the training data (and on ``eval_data`` if given) every ``eval_every``
     steps (a whole number >= 1; None: every epoch) and at the end. ``progress`` shows a
     tqdm bar (a widget in notebooks).
+
+    Args:
+        model: the network to train (put in training mode).
+        loss: the loss, called as ``loss(model(X), y)``.
+        optimizer: an optimizer over ``model``'s parameters.
+        data: ``(X, y)``, with as many rows of X as of y.
+        epochs: passes over ``data``, a whole number >= 1, or None.
+        steps: optimizer steps, a whole number >= 1, or None.
+        batch_size: rows per minibatch, a whole number >= 1 (the last may be smaller). Default 32.
+        clip_norm: clip the gradients' global norm to this, in (0, inf); None (the default) does not clip.
+        schedule: a learning-rate schedule over ``optimizer``, stepped after each step; None for none.
+        eval_data: ``(X, y)`` to evaluate ``metric`` and the loss on too, or None.
+        metric: ``"accuracy"``, a function ``(pred, target) -> float``, or None (no evaluation).
+        eval_every: steps between evaluations, a whole number >= 1; None (the default) is once an epoch.
+        callbacks: functions ``(step, optimizer, model)`` called after every step (and schedule step).
+        progress: show a tqdm progress bar. Default True.
+        rng: a seed or a ``numpy.random.Generator`` for the shuffling. Default 0.
     """
     # Everything is checked before the first step, so a bad argument changes nothing.
     if epochs is None and steps is None:
@@ -259,6 +294,15 @@ class EffectiveLRRecorder:
     ``max_records`` however long training runs (the stats cost
     ``max_records * len(percentiles)`` floats per parameter, the snapshots at most
     ``max_records * max_snapshot_size`` per named parameter).
+
+    Args:
+        model: the network whose parameters are recorded (by their ``named_parameters`` names).
+        every: steps between records, a whole number >= 1 (it doubles when records are thinned). Default 10.
+        percentiles: the percentiles stored per parameter, each in [0, 100]. Default (0, 10, 50, 90, 100).
+        snapshots: names of parameters whose full arrays are stored too. Default none.
+        max_snapshot_size: a named parameter larger than this (in elements) gets no snapshot,
+            a whole number >= 0. Default 10,000.
+        max_records: the records kept before thinning, a whole number >= 2. Default 500.
     """
 
     def __init__(
@@ -292,6 +336,9 @@ class EffectiveLRRecorder:
         """Raise ``ValueError`` naming the model's parameters that ``optimizer`` does not hold.
 
         It has no effective learning rate for them. Done at the first callback.
+
+        Args:
+            optimizer: the optimizer the recorder will ask for effective learning rates.
         """
         held = {id(p) for group in optimizer.param_groups for p in group["params"]}
         missing = [name for name, p in self.named if id(p) not in held]

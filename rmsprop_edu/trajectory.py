@@ -30,6 +30,9 @@ class Trajectory:
     """One optimizer's path on a surface.
 
     Attributes:
+        optimizer: the optimizer's class name (``"RMSProp"``).
+        hyperparameters: the settings it was given, ``lr`` included (name -> value).
+        surface: the surface's name (``surface.name``).
         points: (steps + 1, 2), the start then the point after each step.
         losses: (steps + 1,), f at each point (at the step it was reached).
         grads: (steps, 2), the gradient used at each step.
@@ -73,6 +76,13 @@ def run_trajectory(
     """Run ``optimizer_cls(**hyperparameters)`` for ``steps`` steps on ``surface`` from ``start``.
 
     ``start`` defaults to the surface's own start; see :class:`Trajectory`.
+
+    Args:
+        surface: the surface to descend.
+        optimizer_cls: the optimizer class, such as :class:`~rmsprop_edu.optim.RMSProp`.
+        steps: the number of steps, a whole number >= 1.
+        start: the start point (x, y); None (the default) takes ``surface.start``.
+        **hyperparameters: the optimizer's settings (``lr`` included; its default lr otherwise).
     """
     if start is not None and np.asarray(start).shape != (2,):
         raise ValueError(
@@ -102,7 +112,20 @@ def _run_of(
 
 @dataclass
 class SweepResult:
-    """R runs advanced together. ``final_losses`` (R,) is inf for diverged runs."""
+    """R runs advanced together. ``final_losses`` (R,) is inf for diverged runs.
+
+    Attributes:
+        lrs: (R,) each run's learning rate.
+        starts: (R, 2) each run's start point.
+        final_points: (R, 2) each run's last point (where it froze, if it diverged).
+        final_losses: (R,) the loss at ``final_points``; inf for a diverged run.
+        diverged_at: (R,) the step at which each run diverged, -1 where it did not.
+        paths: (steps + 1, R, 2) every point, NaN after divergence; None unless the paths were kept.
+        losses: (steps + 1, R) the loss at each point; None unless the paths were kept.
+        grads: (steps, R, 2) the gradient used at each step; empty unless the paths were kept.
+        effective_lr: (steps, R, 2) ``optimizer.effective_lr`` after each step; empty unless
+            the paths were kept.
+    """
 
     lrs: np.ndarray  # (R,)
     starts: np.ndarray  # (R, 2)
@@ -132,6 +155,17 @@ def sweep(
     is an (R, 2) array, so the update is the real optimizer's code; a run that
     diverges is frozen where it left the box and reported with loss inf.
     Paths are kept by default when R <= 100 (``keep_paths``).
+
+    Args:
+        surface: the surface to descend.
+        optimizer_cls: the optimizer class, such as :class:`~rmsprop_edu.optim.RMSProp`.
+        steps: the number of steps, a whole number >= 1.
+        lrs: (R,) learning rates, each in [0, inf); None uses ``lr=`` or the optimizer's default.
+        starts: a point (x, y) or (R, 2) points; None takes ``surface.start``. float32 starts run in
+            float32, anything else in float64.
+        keep_paths: keep every point, loss, gradient and effective lr; None (the default) keeps
+            them when R <= 100.
+        **hyperparameters: the optimizer's other settings (``lr=`` only when ``lrs`` is None).
     """
     steps = _check_steps(steps)
     given = np.asarray(surface.start if starts is None else starts)
@@ -220,16 +254,25 @@ DEFAULT_GRID = np.logspace(-4, 1, 21)  # four values a decade; tune_lr widens it
 
 @dataclass
 class Tuned:
-    """The outcome of :func:`tune_lr`: the chosen lr and how it was chosen."""
+    """The outcome of :func:`tune_lr`: the chosen lr and how it was chosen.
+
+    Attributes:
+        optimizer: the optimizer's class name (:func:`fair_race` adds a variant's settings).
+        lr: the chosen learning rate.
+        grid: every lr tried, sorted (widened grids included).
+        final_losses: the loss of each lr of ``grid`` at step ``horizon`` (inf where it diverged).
+        horizon: the steps of each tuning run, the horizon the race plots.
+        widened: decades added to the grid because the best lr sat at its edge.
+        trajectory: the chosen lr's run, taken from the tuning sweep (the very numbers
+            :func:`run_trajectory` gives).
+    """
 
     optimizer: str
     lr: float
     grid: np.ndarray
     final_losses: np.ndarray
     horizon: int
-    #: decades added to the grid because the best lr sat at its edge.
     widened: int = 0
-    #: the chosen lr's run, taken from the tuning sweep (the very numbers run_trajectory gives).
     trajectory: Trajectory | None = field(default=None, repr=False)
 
     @property
@@ -324,6 +367,16 @@ def tune_lr(
     grows by a decade on that side (at its own log spacing) and the new values are run
     too, up to ``widen`` decades in all. ``Tuned.how`` says what was done, and whether
     the choice still sits at the edge.
+
+    Args:
+        surface: the surface to descend.
+        optimizer_cls: the optimizer class, such as :class:`~rmsprop_edu.optim.RMSProp`.
+        steps: the horizon: each run's steps, and where its loss is compared.
+        grid: the learning rates to try (positive, sorted here); None (the default) is 21 log-spaced
+            values in [1e-4, 10].
+        start: the start point; None (the default) takes ``surface.start``.
+        widen: the most decades to add at an edge of the grid, a whole number >= 0. Default 2.
+        **hyperparameters: the optimizer's other settings (not ``lr``).
     """
     if "lr" in hyperparameters:
         raise ValueError(
@@ -370,6 +423,13 @@ def fair_race(
     """Tune each contender's lr (:func:`tune_lr`), run it, and return the trajectories and a caption.
 
     The caption states how they were tuned (put it on the figure).
+
+    Args:
+        surface: the surface to descend.
+        contenders: ``(optimizer class, settings)`` pairs; the settings must not include ``lr``.
+        steps: the horizon each lr is tuned at and each run lasts.
+        grid: the learning rates to try, as for :func:`tune_lr` (None: its default grid).
+        start: the start point; None (the default) takes ``surface.start``.
     """
     trajectories = []
     tunings = []

@@ -101,7 +101,16 @@ class Adadelta(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step: theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's."""
+        """One step: theta <- theta - lr*dx, dx = sqrt(u + eps)/sqrt(v + eps) * g: the step's own RMS over g's.
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``square_avg``, ``acc_delta`` and ``delta_ratio``,
+                and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: 2 arrays like ``param``, free to overwrite.
+        """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
         # scratch[0] holds new_sq, then rms_g, then dx, then step: each is dead once the next is written;
@@ -126,5 +135,11 @@ class Adadelta(Optimizer):
         param -= step  # theta <- theta - lr*dx
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr * r into ``out``, with r = RMS[dx]_{t-1} / RMS[g]_t as the step stored it."""
+        """Write lr * r into ``out``, with r = RMS[dx]_{t-1} / RMS[g]_t as the step stored it.
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         np.multiply(state["delta_ratio"], group["lr"], out=out)  # lr * r

@@ -23,11 +23,11 @@ class Adagrad(Optimizer):
         lr_t <- lr / (1 + (t - 1)*lr_decay)  = lr with lr_decay 0 (the default)
         theta <- theta - lr_t * g/denom
 
-    ``G`` only grows (and lr_t never grows), so each coordinate's effective learning
-    rate lr_t/denom only shrinks; the step itself also depends on the new g. On a
-    constant gradient g, with G starting at 0, eps outside the root and lr_decay 0,
-    the effective learning rate at step t is lr / (|g|*sqrt(t) + eps). That is
-    RMSProp with an infinite window (rho -> 1 without the 1 - rho factor).
+    ``G`` only grows (and ``lr_t`` never grows), so each coordinate's effective learning
+    rate ``lr_t/denom`` only shrinks; the step itself also depends on the new ``g``. On a
+    constant gradient ``g``, with ``G`` starting at 0, eps outside the root and lr_decay 0,
+    the effective learning rate at step ``t`` is ``lr / (|g|*sqrt(t) + eps)``. That is
+    RMSProp with an infinite window (``rho -> 1`` without the ``1 - rho`` factor).
 
     Effective learning rate: ``lr_t / denom``, i.e. ``lr_t / (sqrt(G) + eps)`` or
     ``lr_t / sqrt(G + eps)``.
@@ -47,24 +47,24 @@ class Adagrad(Optimizer):
 
     The dialects (``Adagrad.preset(name, params, **overrides)``):
 
-    ========  ======  ======  ===========  ===========  ============  ========
-    preset    lr      eps     eps placed   G starts at  weight_decay  lr_decay
-    ========  ======  ======  ===========  ===========  ============  ========
-    pytorch   1e-2    1e-10   outside      0            L2            yes
-    keras     1e-3    1e-7    inside       0.1          decoupled     (none)
-    optax     (none)  1e-7    inside       0.1          (none)        (none)
-    tf1       (none)  (none)* inside       0.1          (none)        (none)
-    ========  ======  ======  ===========  ===========  ============  ========
+    ========  ======  ========  ===========  ===========  ============  ========
+    preset    lr      eps       eps placed   G starts at  weight_decay  lr_decay
+    ========  ======  ========  ===========  ===========  ============  ========
+    pytorch   1e-2    1e-10     outside      0            L2            yes
+    keras     1e-3    1e-7      inside       0.1          decoupled     (none)
+    optax     (none)  1e-7      inside       0.1          (none)        (none)
+    tf1       (none)  (none)\*  inside       0.1          (none)        (none)
+    ========  ======  ========  ===========  ===========  ============  ========
 
     "(none)": that library has no such setting, and the preset refuses it (optax and
-    TF1 also have no default lr, so their presets ask for ``lr=``). *TF1's
-    ``AdagradOptimizer`` has no epsilon at all (theta <- theta - lr*g*rsqrt(G)) and
-    refuses an initial accumulator <= 0, so G > 0 always; since eps must be > 0 here,
+    TF1 also have no default lr, so their presets ask for ``lr=``). \*TF1's
+    ``AdagradOptimizer`` has no epsilon at all (``theta <- theta - lr*g*rsqrt(G)``) and
+    refuses an initial accumulator <= 0, so ``G > 0`` always; since eps must be > 0 here,
     the tf1 preset puts ``TF1_EPS`` = 1e-44 (near float32's smallest positive number)
-    inside the root, where G >= initial_accumulator_value (0.1) absorbs it exactly:
-    sqrt(G + 1e-44) == sqrt(G) in float32 and float64 (float16 parameters refuse it).
-    optax divides by sqrt(G + eps) only where G > 0 (0 elsewhere, the same step since
-    then g = 0). Each row is checked against traces recorded from
+    inside the root, where ``G >= initial_accumulator_value`` (0.1) absorbs it exactly:
+    ``sqrt(G + 1e-44) == sqrt(G)`` in float32 and float64 (float16 parameters refuse it).
+    optax divides by ``sqrt(G + eps)`` only where ``G > 0`` (0 elsewhere, the same step since
+    then ``g = 0``). Each row is checked against traces recorded from
     the library (tests/reference/dialects_sgd_family.py).
 
     Reference: Duchi, Hazan & Singer (2011), "Adaptive subgradient methods for
@@ -95,7 +95,8 @@ class Adagrad(Optimizer):
     squares_gradient = True
     nonnegative_state = ("sum",)
 
-    #: TF1's Adagrad has no epsilon: a tiny float32 number inside the root, lost in G >= 0.1 (float16 refuses it).
+    #: TF1's Adagrad has no epsilon, so its preset puts this tiny float32 number inside the root, where
+    #: ``G >= 0.1`` absorbs it (float16 refuses it).
     TF1_EPS = 1e-44
     _NO_LR_DECAY = "Adagrad's lr_decay is torch's alone"
     #: library -> hyperparameters of that library's Adagrad (see the class docstring).
@@ -128,7 +129,12 @@ class Adagrad(Optimizer):
     }
 
     def init_state(self, param: Parameter, group: Group) -> State:
-        """The sum G, starting at ``initial_accumulator_value`` (Keras, optax, TF1: 0.1)."""
+        """The sum G, starting at ``initial_accumulator_value`` (Keras, optax, TF1: 0.1).
+
+        Args:
+            param: the parameter whose state this is (its ``data`` gives shape and dtype).
+            group: the checked hyperparameters of its group.
+        """
         return {"sum": np.full_like(param.data, group["initial_accumulator_value"])}
 
     @staticmethod
@@ -143,7 +149,14 @@ class Adagrad(Optimizer):
 
         eps_in_sqrt changes only ``denom`` (``_denominator``), lr_decay only lr_t (``_lr_t``).
         The same step in plain NumPy, allocating freely: ``adagrad_step`` in
-        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        ``rmsprop_edu.exercises.solutions`` (tests/test_exercises.py proves them equal).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of the sum ``sum`` (G), and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: one array like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
@@ -167,6 +180,12 @@ class Adagrad(Optimizer):
         return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr_t/denom into ``out``: lr_t / (sqrt(G) + eps), or lr_t / sqrt(G + eps)."""
+        """Write lr_t/denom into ``out``: lr_t / (sqrt(G) + eps), or lr_t / sqrt(G + eps).
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         self._denominator(state["sum"], group, out=out)
         np.divide(self._lr_t(state, group), out, out=out)  # lr_t / denom

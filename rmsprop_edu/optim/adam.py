@@ -32,14 +32,14 @@ class Adam(Optimizer):
 
     Three pieces: momentum (``m``), RMSProp's per-coordinate scaling (``v``), and
     bias correction (both averages start at 0, so early averages are too small by
-    the factors 1 - beta^t). With beta1 = 0 it *is* RMSProp(rho=beta2,
-    bias_correction=True).
+    the factors ``1 - beta^t``). With ``beta1 = 0`` it *is* ``RMSProp(rho=beta2,
+    bias_correction=True)``.
 
-    ``eps_hat`` is Kingma & Ba's "more efficient" form (section 2): alpha_t =
-    lr*sqrt(c2)/c1 and theta <- theta - alpha_t*m/(sqrt(v) + eps_hat). It equals the
-    default with eps replaced by eps/sqrt(c2), which is 1/sqrt(1 - beta2) ~ 32 times
-    larger at the first step (beta2 = 0.999): the two agree while eps << sqrt(v_hat)
-    and part when eps is large (eps = 2, say).
+    ``eps_hat`` is Kingma & Ba's "more efficient" form (section 2): ``alpha_t =
+    lr*sqrt(c2)/c1`` and ``theta <- theta - alpha_t*m/(sqrt(v) + eps_hat)``. It equals the
+    default with ``eps`` replaced by ``eps/sqrt(c2)``, which is ``1/sqrt(1 - beta2) ~ 32`` times
+    larger at the first step (``beta2 = 0.999``): the two agree while ``eps << sqrt(v_hat)``
+    and part when eps is large (``eps = 2``, say).
 
     Effective learning rate: ``lr / denom`` (with denom as above for each option),
     the multiplier applied to the direction ``m_hat``.
@@ -72,12 +72,12 @@ class Adam(Optimizer):
     ========  ======  =====  ====================  ============  ============  ================================
     pytorch   1e-3    1e-8   sqrt(v_hat) + eps     L2            of v          torch.optim.Adam
     keras     1e-3    1e-7   eps_hat               decoupled     of v          keras.optimizers.Adam
-    optax     (none)  1e-8   sqrt(v_hat+er) + eps  decoupled*    of v_hat      optax.adam, optax.amsgrad
+    optax     (none)  1e-8   sqrt(v_hat+er) + eps  decoupled\*   of v_hat      optax.adam, optax.amsgrad
     tf1       1e-3    1e-8   eps_hat               (none)        (none)        tf.compat.v1.train.AdamOptimizer
     ========  ======  =====  ====================  ============  ============  ================================
 
-    *optax.adam has no weight decay; ``weight_decay=`` in the optax preset is optax.adamw's
-    (decoupled, theta <- theta - lr*(update + wd*theta)). er: eps_root. "(none)": optax has no default lr.
+    \*optax.adam has no weight decay; ``weight_decay=`` in the optax preset is optax.adamw's
+    (decoupled, ``theta <- theta - lr*(update + wd*theta)``). er: eps_root. "(none)": optax has no default lr.
 
     Reference: Kingma & Ba (2015), "Adam: a method for stochastic optimization", ICLR.
     """
@@ -129,14 +129,22 @@ class Adam(Optimizer):
     }
 
     def check_consistency(self, group: Group) -> None:
-        """Refuse two eps placements at once: eps_hat with eps_root > 0, or with amsgrad and amsgrad_bias_corrected."""
+        """Refuse two eps placements at once: eps_hat with eps_root > 0, or with amsgrad and amsgrad_bias_corrected.
+
+        Args:
+            group: the checked hyperparameters of one group (or the defaults), name -> value.
+        """
         if group["eps_hat"] and group["eps_root"] > 0:
             raise ValueError("eps_root (optax) and eps_hat (Keras, TF1) cannot be combined: choose one placement")
         if group["eps_hat"] and group["amsgrad"] and group["amsgrad_bias_corrected"]:
             raise ValueError("amsgrad_bias_corrected (optax) and eps_hat (Keras, TF1) cannot be combined")
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
-        """The state these settings use: m and v (exp_avg, exp_avg_sq), plus v_max (max_exp_avg_sq) with amsgrad."""
+        """The state these settings use: m and v (exp_avg, exp_avg_sq), plus v_max (max_exp_avg_sq) with amsgrad.
+
+        Args:
+            group: the checked hyperparameters of the parameter's group.
+        """
         return ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * group["amsgrad"]
 
     def update(
@@ -146,7 +154,15 @@ class Adam(Optimizer):
 
         The options (amsgrad, eps_root, eps_hat) change only ``denom``: ``_denominator``.
         The same step in plain NumPy, allocating freely: ``adam_step`` in
-        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        ``rmsprop_edu.exercises.solutions`` (tests/test_exercises.py proves them equal).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``,
+                and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: one array like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2),
         # or with decoupled_weight_decay theta <- theta*(1 - lr*wd).
@@ -223,7 +239,13 @@ class Adam(Optimizer):
         return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/denom into ``out``, with denom as the step used it (eps_hat, eps_root, amsgrad)."""
+        """Write lr/denom into ``out``, with denom as the step used it (eps_hat, eps_root, amsgrad).
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom
 
@@ -273,7 +295,11 @@ class AdamW(Adam):
     }
 
     def check_consistency(self, group: Group) -> None:
-        """Adam's checks, and refuse ``decoupled_weight_decay=False``: AdamW's decay is always decoupled."""
+        """Adam's checks, and refuse ``decoupled_weight_decay=False``: AdamW's decay is always decoupled.
+
+        Args:
+            group: the checked hyperparameters of one group (or the defaults), name -> value.
+        """
         super().check_consistency(group)
         if not group["decoupled_weight_decay"]:
             raise ValueError("AdamW's weight decay is always decoupled; use Adam for the L2 penalty")

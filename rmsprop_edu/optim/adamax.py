@@ -22,15 +22,16 @@ class Adamax(Optimizer):
         denom <- u                           (denom <- u + eps with eps_outside_max)
         theta <- theta - lr/(1 - beta1^t) * m/denom
 
-    Kingma & Ba's Algorithm 2 has no eps: u <- max(beta2*u, |g|), theta <- theta -
-    lr/(1 - beta1^t) * m/u. ``u`` is an exponentially weighted infinity norm,
-    u_t = max_k beta2^(t-k)*|g_k|: its first value is |g_1| itself, not (1 - beta2)*|g_1|,
-    so it needs no bias correction. A single large gradient G enters u at full size and
-    then decays as beta2^k*G (halving every ln 2/(1 - beta2) ~ 693 steps with beta2 =
-    0.999); until beta2^k*G falls below the current |g|, it alone is u, the divisor of
-    that coordinate's step. In Adam's sqrt(v) the same spike adds at most
-    sqrt(1 - beta2)*G ~ 0.03*G. The two eps placements differ where eps is comparable
-    to |g|: inside the max, eps is remembered (and decays) with u.
+    Kingma & Ba's Algorithm 2 has no eps: ``u <- max(beta2*u, |g|)``, ``theta <- theta -
+    lr/(1 - beta1^t) * m/u``. ``u`` is an exponentially weighted infinity norm,
+    ``u_t = max_k beta2^(t-k)*|g_k|``: its first value is ``|g_1|`` itself, not
+    ``(1 - beta2)*|g_1|``, so it needs no bias correction. A single large gradient ``G``
+    enters ``u`` at full size and then decays as ``beta2^k*G`` (halving every
+    ``ln 2/(1 - beta2) ~ 693`` steps with ``beta2 = 0.999``); until ``beta2^k*G`` falls
+    below the current ``|g|``, it alone is ``u``, the divisor of that coordinate's step.
+    In Adam's ``sqrt(v)`` the same spike adds at most ``sqrt(1 - beta2)*G ~ 0.03*G``. The
+    two eps placements differ where eps is comparable to ``|g|``: inside the max, eps is
+    remembered (and decays) with ``u``.
 
     Effective learning rate: ``lr / u`` (``lr / (u + eps)`` with eps_outside_max),
     applied to the direction ``m_hat``.
@@ -44,20 +45,20 @@ class Adamax(Optimizer):
         maximize: ascend instead of descend.
         decoupled_weight_decay: decay the weights as AdamW does, theta <- theta*(1 - lr*wd)
             before the update (Keras's and optax.adamaxw's weight decay). Default False.
-        eps_outside_max: u <- max(beta2*u, |g|) and divide by u + eps (Keras). Default False.
+        eps_outside_max: ``u <- max(beta2*u, |g|)`` and divide by ``u + eps`` (Keras). Default False.
 
     The dialects (``Adamax.preset(name, params, **overrides)``; checked against traces
     recorded from each library, tests/test_dialects_adam.py):
 
-    ========  ======  =====  ===================  ============  ========================
-    preset    lr      eps    eps placed           weight_decay  (library)
-    ========  ======  =====  ===================  ============  ========================
-    pytorch   2e-3    1e-8   max(b2*u, |g|+eps)   L2            torch.optim.Adamax
-    keras     1e-3    1e-7   u + eps              decoupled     keras.optimizers.Adamax
-    optax     (none)  1e-8   max(b2*u, |g|+eps)   decoupled*    optax.adamax / adamaxw
-    ========  ======  =====  ===================  ============  ========================
+    ========  ======  =====  ========================  ============  ========================
+    preset    lr      eps    eps placed                weight_decay  (library)
+    ========  ======  =====  ========================  ============  ========================
+    pytorch   2e-3    1e-8   ``max(b2*u, |g|+eps)``    L2            torch.optim.Adamax
+    keras     1e-3    1e-7   ``u + eps``               decoupled     keras.optimizers.Adamax
+    optax     (none)  1e-8   ``max(b2*u, |g|+eps)``    decoupled\*   optax.adamax / adamaxw
+    ========  ======  =====  ========================  ============  ========================
 
-    *optax.adamax has no weight decay; ``weight_decay=`` in the optax preset is optax.adamaxw's.
+    \*optax.adamax has no weight decay; ``weight_decay=`` in the optax preset is optax.adamaxw's.
     TF1 has no Adamax (tf.compat.v1.train has no AdamaxOptimizer).
     """
 
@@ -102,10 +103,17 @@ class Adamax(Optimizer):
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
     ) -> None:
-        """One step, default path: u <- max(beta2*u, |g| + eps), theta <- theta - lr/(1-beta1^t) * m/u.
+        """One step, default path: ``u <- max(beta2*u, |g| + eps)``, ``theta <- theta - lr/(1-beta1^t) * m/u``.
 
         eps_outside_max changes only what enters the max (``_abs_grad_for_max``) and ``denom``
         (``_denominator``).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``exp_avg`` and ``exp_inf``, and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: one array like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2),
         # or with decoupled_weight_decay theta <- theta*(1 - lr*wd).
@@ -141,6 +149,12 @@ class Adamax(Optimizer):
         return np.add(u, group["eps"], out=out)  # denom <- u + eps
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/denom into ``out``: lr/u (lr/(u + eps) with eps_outside_max)."""
+        """Write lr/denom into ``out``: lr/u (lr/(u + eps) with eps_outside_max).
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         denom = self._denominator(state["exp_inf"], group, out=out)
         np.divide(group["lr"], denom, out=out)  # lr / denom

@@ -64,24 +64,25 @@ class Optimizer:
     defaults: dict[str, Any] = {}
     #: hyperparameter name -> validator ``check(name, value) -> normalised value``.
     checks: ClassVar[dict[str, Check]] = {}
-    #: every per-element state array it may keep (``needed_state(group)``: which are used).
+    #: every per-element state array it may keep (``needed_state(group)`` says which are used).
     state_names: ClassVar[tuple[str, ...]] = ()
     #: names of per-parameter scalar state (besides ``step``), updated in ``begin_step``.
     scalar_state_names: ClassVar[tuple[str, ...]] = ()
     #: how many scratch vectors ``update`` needs.
     n_scratch: ClassVar[int] = 1
-    #: True: the base class adds ``weight_decay * theta`` to the gradient (L2); AdamW: False.
+    #: if True, the base class adds ``weight_decay * theta`` to the gradient (L2); AdamW sets False.
     coupled_weight_decay: ClassVar[bool] = True
-    #: True when the update squares the gradient: step() refuses entries above sqrt(dtype max).
+    #: True when the update squares the gradient, so ``step()`` refuses entries above ``sqrt(dtype max)``.
     squares_gradient: ClassVar[bool] = False
     #: state arrays that cannot be negative (averages of squares), checked by load_state_dict.
     nonnegative_state: ClassVar[tuple[str, ...]] = ()
-    #: bytes per block of one array (512 KiB; benchmarks/bench_optimizer_step.py): :mod:`._blockwise`.
+    #: bytes per block of one array (512 KiB, from benchmarks/bench_optimizer_step.py) in ``optim._blockwise``.
     chunk_bytes: ClassVar[int] = 1 << 19
     #: threads that share the blocks of a large parameter. Set to 1 to stay on one core.
     threads: ClassVar[int] = os.cpu_count() or 1
-    #: library -> settings to compute as it does; library -> {setting it lacks: why} (:mod:`.dialects`).
+    #: ``library -> settings`` to compute as that library does (:mod:`.dialects`).
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: ``library -> {setting it lacks: why}``; the preset refuses those settings (:mod:`.dialects`).
     PRESET_LACKS: ClassVar[dict[str, dict[str, str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -105,7 +106,14 @@ class Optimizer:
 
     @classmethod
     def preset(cls, library: str, params: Any, **overrides: Any) -> Optimizer:
-        """This optimizer as ``library`` configures it by default, then ``overrides`` (:mod:`.dialects`)."""
+        """This optimizer as ``library`` configures it by default, then ``overrides`` (:mod:`.dialects`).
+
+        Args:
+            library: one of the class's ``PRESETS`` (``"pytorch"``, ``"keras"``, ...).
+            params: the parameters, as for the constructor.
+            **overrides: hyperparameters that replace the preset's; a setting the library
+                lacks (``PRESET_LACKS``) is refused.
+        """
         return dialects.preset(cls, library, params, overrides)
 
     # ------------------------------------------------------------------ groups
@@ -116,13 +124,21 @@ class Optimizer:
         return out
 
     def check_consistency(self, group: Group) -> None:
-        """Constraints between hyperparameters (override; e.g. nesterov needs momentum)."""
+        """Constraints between hyperparameters (override; e.g. nesterov needs momentum).
+
+        Args:
+            group: the checked hyperparameters of one group (or the defaults), name -> value.
+        """
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add ``{"params": [...], **overrides}``; missing hyperparameters take the defaults.
 
         ``TypeError`` if ``params`` is not Parameters (as torch), ``ValueError`` for a missing
         ``params``, a bad hyperparameter or a Parameter already managed; nothing is added then.
+
+        Args:
+            group: ``{"params": [...], **overrides}``; ``params`` is a Parameter or an
+                iterable of Parameters, the other keys are this optimizer's hyperparameters.
         """
         if "params" not in group:
             raise ValueError("a parameter group needs a 'params' entry")
@@ -146,15 +162,29 @@ class Optimizer:
 
     # ------------------------------------------------------------- subclass API
     def needed_state(self, group: Group) -> tuple[str, ...]:
-        """The state arrays these settings use (default: all; SGD's buffer only if momentum > 0)."""
+        """The state arrays these settings use (default: all; SGD's buffer only if momentum > 0).
+
+        Args:
+            group: the checked hyperparameters of the parameter's group.
+        """
         return self.state_names
 
     def init_state(self, param: Parameter, group: Group) -> State:
-        """Fresh state for ``param``: zeros for each needed array (override to change)."""
+        """Fresh state for ``param``: zeros for each needed array (override to change).
+
+        Args:
+            param: the parameter whose state this is (its ``data`` gives shape and dtype).
+            group: the checked hyperparameters of its group.
+        """
         return {name: np.zeros_like(param.data) for name in self.needed_state(group)}
 
     def begin_step(self, state: State, group: Group) -> None:
-        """After ``state["step"] += 1``, before the blocks' updates: scalar state (NAdam's P_t)."""
+        """After ``state["step"] += 1``, before the blocks' updates: scalar state (NAdam's P_t).
+
+        Args:
+            state: the parameter's state (``"step"`` already counts this step); update it in place.
+            group: the checked hyperparameters of its group.
+        """
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: State, group: Group, scratch: list[np.ndarray]
@@ -169,24 +199,50 @@ class Optimizer:
         array shaped like ``param`` (a sweep gives each element its own lr), so write
         ``lr * x``, never ``float(lr)``. ``scratch`` holds ``n_scratch`` arrays of ``param``'s
         shape and dtype, free to overwrite.
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of the state arrays, ``"step"``, the scalar state and ``"new_state"``.
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: ``n_scratch`` arrays like ``param``, free to overwrite.
         """
         raise NotImplementedError
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write the element-wise multiplier of the most recent step into ``out``."""
+        """Write the element-wise multiplier of the most recent step into ``out``.
+
+        Args:
+            state: the parameter's state after that step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         raise NotImplementedError
 
     def smallest_eps(self, dtype: np.dtype) -> tuple[float, str]:
-        """The smallest ``eps`` free of 0/0 in ``dtype`` (its smallest positive number), and why."""
+        """The smallest ``eps`` free of 0/0 in ``dtype`` (its smallest positive number), and why.
+
+        Args:
+            dtype: a floating-point dtype of a parameter.
+        """
         smallest = float(np.finfo(dtype).smallest_subnormal)
         return smallest, f"it rounds to 0 in {dtype} (whose smallest positive number is {smallest:.3g})"
 
     def check_scalar_state(self, where: str, state: State) -> None:
-        """Ranges of scalar state (override: NAdam's mu_product lies in [0, 1])."""
+        """Ranges of scalar state (override: NAdam's mu_product lies in [0, 1]).
+
+        Args:
+            where: names the parameter in messages (``"state of parameter 0"``).
+            state: the parameter's state to check, as loaded.
+        """
 
     # ---------------------------------------------------------------- stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every gradient (``None``, as torch does), or zero them in place."""
+        """Forget every gradient (``None``, as torch does), or zero them in place.
+
+        Args:
+            set_to_none: True (the default) sets each ``.grad`` to None; False fills it with zeros.
+        """
         for p in self._params():
             p.zero_grad(set_to_none)
 
@@ -251,7 +307,14 @@ class Optimizer:
         return f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
 
     def grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
-        """(-g if maximize) + weight_decay*theta, written into ``out`` (``grad`` itself if neither)."""
+        """``(-g if maximize) + weight_decay*theta``, written into ``out`` (``grad`` itself if neither).
+
+        Args:
+            param: the parameter's values, theta.
+            grad: its gradient, g; not modified.
+            group: the hyperparameters (``maximize``, ``weight_decay``, ``decoupled_weight_decay``).
+            out: an array like ``param`` to write into.
+        """
         maximize = group.get("maximize", False)
         coupled = self.coupled_weight_decay and not group.get("decoupled_weight_decay", False)
         decay = group.get("weight_decay", 0.0) if coupled else 0.0
@@ -263,7 +326,12 @@ class Optimizer:
         return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)  # -g or g, + wd*theta
 
     def decay_weights(self, param: np.ndarray, group: Group) -> None:
-        """With ``decoupled_weight_decay``: theta <- theta*(1 - lr*wd), before the update."""
+        """With ``decoupled_weight_decay``: ``theta <- theta*(1 - lr*wd)``, before the update.
+
+        Args:
+            param: the parameter's values, theta, changed in place.
+            group: the hyperparameters (``lr``, ``weight_decay``, ``decoupled_weight_decay``).
+        """
         if group.get("decoupled_weight_decay", False):
             param *= 1.0 - group["lr"] * group["weight_decay"]
 
@@ -273,6 +341,9 @@ class Optimizer:
 
         An array like ``p.data``, all NaN before ``p``'s first step; each optimizer's docstring
         defines it. It uses the most recent ``step()``'s settings (a later lr change does not count).
+
+        Args:
+            p: a Parameter this optimizer manages (``ValueError`` otherwise).
         """
         state = self.state.get(p)
         out = np.full(p.data.shape, np.nan, dtype=p.data.dtype)

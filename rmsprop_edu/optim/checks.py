@@ -62,15 +62,19 @@ __all__ = [
     "param_groups_from",
 ]
 
-#: a hyperparameter validator: ``check(name, value)`` returns the normalised value or raises.
+#: a hyperparameter validator, ``check(name, value)``, which returns the normalised value or raises.
 Check = Callable[[str, Any], Any]
 
 
 def check_gradient(label: str, data: Any, grad: Any, squares_gradient: bool) -> None:
     """Refuse a gradient that does not fit its parameter, or that is not finite.
 
-    ``label`` names the parameter in messages. ``squares_gradient``: the update
-    squares the gradient, so entries above sqrt(dtype max) would overflow its state.
+    Args:
+        label: names the parameter in messages (``"parameter 'w' (index 0)"``).
+        data: the parameter's values, a writeable floating-point array.
+        grad: its gradient, which must have the shape and dtype of ``data``.
+        squares_gradient: the update squares the gradient, so entries above
+            ``sqrt(dtype max)`` would overflow its state and are refused too.
     """
     if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
         raise TypeError(f"{label} must hold a floating-point ndarray, got {getattr(data, 'dtype', type(data))}")
@@ -108,7 +112,14 @@ def check_gradient(label: str, data: Any, grad: Any, squares_gradient: bool) -> 
 
 
 def check_state_matches(label: str, data: np.ndarray, state: dict[str, Any], names: tuple[str, ...]) -> None:
-    """Refuse a parameter whose shape or dtype changed since its state was made."""
+    """Refuse a parameter whose shape or dtype changed since its state was made.
+
+    Args:
+        label: names the parameter in messages.
+        data: the parameter's values now.
+        state: the parameter's state, name -> array (other entries, such as ``step``, are skipped).
+        names: the state arrays to compare with ``data`` (those missing from ``state`` are skipped).
+    """
     for key in names:
         if key not in state:
             continue
@@ -127,8 +138,15 @@ def check_dtype_limits(
     """Refuse an ``lr`` or ``eps`` that the parameter's dtype cannot hold.
 
     ``lr`` enters the update in the parameter's dtype, so it must survive the cast
-    (an array lr, used by sweeps, must also have the parameter's shape);
-    ``smallest_eps`` is the optimizer's ``smallest_eps(dtype)``: the bound and why.
+    (an array lr, used by sweeps, must also have the parameter's shape).
+
+    Args:
+        label: names the parameter in messages.
+        data: the parameter's values; only their dtype and shape are read.
+        lr: the learning rate, a number or an array shaped like ``data``; it must not
+            exceed the dtype's largest number, and no positive entry may round to 0.
+        eps: the optimizer's eps, or None if it has none; it must be at least ``smallest_eps[0]``.
+        smallest_eps: the optimizer's ``smallest_eps(dtype)``: the bound and why.
     """
     dtype = data.dtype
     if eps is not None and eps < smallest_eps[0]:
@@ -160,9 +178,12 @@ def check_dtype_limits(
 def param_groups_from(name: str, params: Any) -> list[Mapping[str, Any]]:
     """An optimizer's ``params`` argument as a list of parameter groups, or a clear error.
 
-    ``name`` is the optimizer's class name, for messages. Accepts a list of Parameters
-    (one group) or a list of dicts ``{"params": [...], **overrides}``; a single Parameter,
-    an empty list or a mixture are refused, saying what to write instead.
+    Accepts a list of Parameters (one group) or a list of dicts ``{"params": [...], **overrides}``;
+    a single Parameter, an empty list or a mixture are refused, saying what to write instead.
+
+    Args:
+        name: the optimizer's class name, for messages.
+        params: what the optimizer was given, any iterable.
     """
     if isinstance(params, Parameter):
         raise TypeError(f"{name}() takes a list of Parameters, got a single Parameter: write {name}([p])")

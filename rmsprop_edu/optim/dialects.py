@@ -45,7 +45,14 @@ LIBRARY_LACKS = {
 
 
 def preset(cls: type[Optimizer], library: str, params: Any, overrides: Mapping[str, Any]) -> Optimizer:
-    """``cls`` configured as ``library`` configures it by default, then ``overrides``."""
+    """``cls`` configured as ``library`` configures it by default, then ``overrides``.
+
+    Args:
+        cls: the optimizer class.
+        library: one of ``cls.PRESETS`` (``"pytorch"``, ``"keras"``, ``"optax"``, ...).
+        params: the parameters, as for the constructor.
+        overrides: hyperparameters that replace the preset's; a setting the library lacks is refused.
+    """
     names = [*LIBRARIES, *(name for name in cls.PRESETS if name not in LIBRARIES)]
     check_choice("preset", library, names)
     if library not in cls.PRESETS:
@@ -73,7 +80,7 @@ class Comparison:
 
     Attributes:
         differing: setting -> (value in a, value in b), for the settings that differ.
-        gaps: (steps + 1,) the largest |theta_a - theta_b| / max(|theta_a|, |theta_b|, floor) after each step.
+        gaps: (steps + 1,) the largest ``|theta_a - theta_b| / max(|theta_a|, |theta_b|, floor)`` after each step.
         first_step: the first step whose gap exceeds ``tol`` (None: they agree throughout).
         closing: setting -> the final gap when b takes a's value of that one setting
             (nan where b does not accept it); the setting with the smallest is the one to fix first.
@@ -276,7 +283,11 @@ BEGIN, END = (
 
 
 def write_readme(path: str = "README.md") -> bool:
-    """Rewrite the block between BEGIN and END in ``path``; True if it changed."""
+    """Rewrite the block between BEGIN and END in ``path``; True if it changed.
+
+    Args:
+        path: the file to rewrite, which holds both markers. Default ``"README.md"``.
+    """
     with open(path, encoding="utf-8") as f:
         text = f.read()
     start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)

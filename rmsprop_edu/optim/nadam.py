@@ -29,9 +29,9 @@ class NAdam(Optimizer):
         theta <- theta - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom           momentum_term
 
     The two terms are the Nesterov look-ahead: the current gradient plus the
-    momentum that the *next* step will apply. With constant_momentum, P_t = beta1^t and
-    the step is lr*((1 - beta1)/(1 - beta1^t)*g + beta1/(1 - beta1^(t+1))*m)/denom:
-    optax.nadam (Adam with ``nesterov=True``). Keras's Nadam is psi = 1.
+    momentum that the *next* step will apply. With constant_momentum, ``P_t = beta1^t`` and
+    the step is ``lr*((1 - beta1)/(1 - beta1^t)*g + beta1/(1 - beta1^(t+1))*m)/denom``:
+    optax.nadam (Adam with ``nesterov=True``). Keras's Nadam is ``psi = 1``.
 
     Effective learning rate: ``lr / denom``, the multiplier applied to the
     look-ahead direction ``(1 - mu_t)/(1 - P_t)*g + mu_{t+1}/(1 - P_t*mu_{t+1})*m``.
@@ -57,10 +57,10 @@ class NAdam(Optimizer):
     ========  ======  =====  =======================  ============  =====================
     pytorch   2e-3    1e-8   b1(1-0.5*0.96^(0.004t))  L2            torch.optim.NAdam
     keras     1e-3    1e-7   b1(1-0.5*0.96^t)         decoupled     keras.optimizers.Nadam
-    optax     (none)  1e-8   b1 (constant)            decoupled*    optax.nadam / nadamw
+    optax     (none)  1e-8   b1 (constant)            decoupled\*   optax.nadam / nadamw
     ========  ======  =====  =======================  ============  =====================
 
-    *optax.nadam has no weight decay; ``weight_decay=`` in the optax preset is optax.nadamw's.
+    \*optax.nadam has no weight decay; ``weight_decay=`` in the optax preset is optax.nadamw's.
     TF1 has no NAdam (tf.compat.v1.train has no NadamOptimizer).
 
     Reference: Dozat (2016), "Incorporating Nesterov momentum into Adam", ICLR workshop.
@@ -118,7 +118,12 @@ class NAdam(Optimizer):
     }
 
     def init_state(self, param: Parameter, group: Group) -> State:
-        """Zeros for m and v, as Adam's, and the product of momenta P_0 = 1 (``mu_product``)."""
+        """Zeros for m and v, as Adam's, and the product of momenta P_0 = 1 (``mu_product``).
+
+        Args:
+            param: the parameter whose state this is (its ``data`` gives shape and dtype).
+            group: the checked hyperparameters of its group.
+        """
         return {**super().init_state(param, group), "mu_product": 1.0}
 
     @staticmethod
@@ -129,11 +134,21 @@ class NAdam(Optimizer):
         return group["betas"][0] * (1.0 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
 
     def check_scalar_state(self, where: str, state: State) -> None:
-        """Check that ``mu_product`` lies in [0, 1]: a product of momenta mu_t in [0, 1), or 1 before any step."""
+        """Check that ``mu_product`` lies in [0, 1]: a product of momenta mu_t in [0, 1), or 1 before any step.
+
+        Args:
+            where: names the parameter in messages (``"state of parameter 0"``).
+            state: the parameter's state to check, as loaded.
+        """
         check_range(f"{where}: mu_product", state["mu_product"], 0.0, 1.0, high_open=False)
 
     def begin_step(self, state: State, group: Group) -> None:
-        """Multiply this step's momentum into the product: P_t <- P_{t-1}*mu_t."""
+        """Multiply this step's momentum into the product: P_t <- P_{t-1}*mu_t.
+
+        Args:
+            state: the parameter's state, ``"step"`` already t; ``mu_product`` is updated in place.
+            group: the checked hyperparameters of its group (betas, momentum_decay, constant_momentum).
+        """
         state["mu_product"] *= self._mu(group, state["step"])  # P_t <- P_{t-1}*mu_t
 
     def update(
@@ -144,6 +159,14 @@ class NAdam(Optimizer):
         The step mixes the new gradient (weight 1-mu_t) and the momentum one step ahead
         (weight mu_{t+1}). constant_momentum changes only mu (``_mu``), eps_root only
         ``denom`` (``_denominator``).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``exp_avg`` and ``exp_avg_sq``, the scalar ``mu_product`` (P_t),
+                and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: 2 arrays like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW), mu_product P_t.
@@ -179,6 +202,12 @@ class NAdam(Optimizer):
         return denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/denom into ``out``, the scale of the look-ahead direction."""
+        """Write lr/denom into ``out``, the scale of the look-ahead direction.
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom

@@ -114,7 +114,11 @@ class RAdam(Optimizer):
     }
 
     def check_consistency(self, group: Group) -> None:
-        """Refuse eps_root with eps_hat: eps_root goes inside the root of the corrected v_hat."""
+        """Refuse eps_root with eps_hat: eps_root goes inside the root of the corrected v_hat.
+
+        Args:
+            group: the checked hyperparameters of one group (or the defaults), name -> value.
+        """
         if group["eps_hat"] and group["eps_root"] > 0:
             raise ValueError("eps_root (optax) needs eps_hat=False: it goes inside the root of the corrected v_hat")
 
@@ -123,6 +127,9 @@ class RAdam(Optimizer):
 
         sqrt(1 - beta2^t) / (sqrt(v) + eps) is formed before it meets m: where the gradient
         has been 0 that is 1/eps times 0, so 1/eps must be finite (in float16, eps >= 1.532e-5).
+
+        Args:
+            dtype: a floating-point dtype of a parameter.
         """
         one = dtype.type(1)
         with np.errstate(over="ignore", divide="ignore"):
@@ -133,7 +140,12 @@ class RAdam(Optimizer):
 
     @staticmethod
     def rectification(beta2: float, t: int) -> float | None:
-        """r_t, or None while rho_t <= 5 (the warm-up steps)."""
+        """r_t, or None while rho_t <= 5 (the warm-up steps).
+
+        Args:
+            beta2: the decay of the squared-gradient average, in [0, 1).
+            t: the step count, 1 at the first step.
+        """
         rho_inf = 2.0 / (1.0 - beta2) - 1.0
         rho_t = rho_inf - 2.0 * t * beta2**t / (1.0 - beta2**t)
         if rho_t <= 5.0:
@@ -146,6 +158,13 @@ class RAdam(Optimizer):
         """Adam's step scaled by r_t once rho_t > 5; plain momentum (lr*m_hat) before that.
 
         eps_hat=False (optax) changes only ``inv_denom`` (``_inverse_denominator``).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``exp_avg`` and ``exp_avg_sq``, and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: one array like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd) (as AdamW).
@@ -189,7 +208,13 @@ class RAdam(Optimizer):
         return np.divide(1.0, denom, out=out)  # inv_denom <- 1/denom
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr * r_t / denom into ``out`` once rectified; lr during the warm-up steps."""
+        """Write lr * r_t / denom into ``out`` once rectified; lr during the warm-up steps.
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         r_t = self.rectification(group["betas"][1], state["step"])
         if r_t is None:
             out[...] = group["lr"]

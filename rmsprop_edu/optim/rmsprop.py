@@ -31,14 +31,15 @@ class RMSProp(Optimizer):
             b <- momentum*b + lr*g/denom     ... or inside, if lr_in_momentum (keras, tf1, optax)
             theta <- theta - lr*b            (theta <- theta - b if lr_in_momentum)
 
-    Without bias_correction (the default) c = 1, so s is v itself (v - gbar^2 if
-    centered). The code keeps c*s (= v, or v - gbar^2/c if centered) and takes
-    sqrt(s) as sqrt(c*s)/sqrt(c) and s as (c*s)/c, the way Adam takes sqrt(v)/sqrt(c2):
-    the same number up to rounding, and Adam's bits exactly when beta1 = 0. Centred
-    and bias-corrected, this is optax's ``scale_by_stddev``: the mean is corrected
-    before it is squared. Beware its first step: one gradient has no spread, so s = 0
-    and denom is eps (sqrt(eps) with eps_in_sqrt), a step of lr*g/eps. Rounding can
-    leave c*s a hair below 0 (whose square root torch leaves NaN): it is clamped at 0.
+    Without bias_correction (the default) ``c = 1``, so ``s`` is ``v`` itself (``v - gbar^2`` if
+    centered). The code keeps ``c*s`` (``= v``, or ``v - gbar^2/c`` if centered) and takes
+    ``sqrt(s)`` as ``sqrt(c*s)/sqrt(c)`` and ``s`` as ``(c*s)/c``, the way Adam takes
+    ``sqrt(v)/sqrt(c2)``: the same number up to rounding, and Adam's bits exactly when
+    ``beta1 = 0``. Centred and bias-corrected, this is optax's ``scale_by_stddev``: the mean
+    is corrected before it is squared. Beware its first step: one gradient has no spread,
+    so ``s = 0`` and ``denom`` is ``eps`` (``sqrt(eps)`` with eps_in_sqrt), a step of ``lr*g/eps``.
+    Rounding can leave ``c*s`` a hair below 0 (whose square root torch leaves NaN): it is
+    clamped at 0.
 
     Effective learning rate: ``lr / denom``, i.e. ``lr / (sqrt(s) + eps)`` or
     ``lr / sqrt(s + eps)``, with ``s`` as above. With momentum it is the scale applied
@@ -76,15 +77,15 @@ class RMSProp(Optimizer):
 
     The dialects (``RMSProp.preset(name, params, **overrides)``):
 
-    ========  ======  =====  ======  ===========  ================  ===============  ============
-    preset    lr      rho    eps     eps placed   v starts at       lr enters        weight_decay
-    ========  ======  =====  ======  ===========  ================  ===============  ============
-    pytorch   1e-2    0.99   1e-8    outside      0                 after buffer     L2
-    keras     1e-3    0.9    1e-7    inside       0                 inside buffer    decoupled
-    optax     (none)  0.9    1e-8    inside       0 (initial_scale) inside buffer    (none)
-    tf1       (none)  0.9    1e-10   inside       1                 inside buffer    (none)
-    hinton    (none)  0.9    1e-8*   outside      0                 after buffer**   L2
-    ========  ======  =====  ======  ===========  ================  ===============  ============
+    ========  ======  =====  ======  ===========  =================  ================  ============
+    preset    lr      rho    eps     eps placed   v starts at        lr enters         weight_decay
+    ========  ======  =====  ======  ===========  =================  ================  ============
+    pytorch   1e-2    0.99   1e-8    outside      0                  after buffer      L2
+    keras     1e-3    0.9    1e-7    inside       0                  inside buffer     decoupled
+    optax     (none)  0.9    1e-8    inside       0 (initial_scale)  inside buffer     (none)
+    tf1       (none)  0.9    1e-10   inside       1                  inside buffer     (none)
+    hinton    (none)  0.9    1e-8\*  outside      0                  after buffer\*\*  L2
+    ========  ======  =====  ======  ===========  =================  ================  ============
 
     Every library row (all but hinton) is checked against traces recorded from that
     library (torch.optim for pytorch, tests/test_reference_traces.py; optax 0.2.8,
@@ -97,8 +98,8 @@ class RMSProp(Optimizer):
 
     "(none)": that library has no default learning rate, so the preset asks for
     ``lr=``. The hinton row is the lecture's plain rmsprop: momentum 0 by default.
-    *The lecture gives no epsilon; 1e-8 outside the root is added here only so that
-    a zero gradient gives a zero step instead of 0/0. **The lecture mentions
+    \*The lecture gives no epsilon; 1e-8 outside the root is added here only so that
+    a zero gradient gives a zero step instead of 0/0. \*\*The lecture mentions
     combining rmsprop with momentum without writing the update; ``momentum=`` in the
     hinton preset uses torch's form (lr after the buffer).
 
@@ -168,11 +169,20 @@ class RMSProp(Optimizer):
     }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
-        """The state these settings use: v, plus gbar if centered and the momentum buffer if momentum > 0."""
+        """The state these settings use: v, plus gbar if centered and the momentum buffer if momentum > 0.
+
+        Args:
+            group: the checked hyperparameters of the parameter's group.
+        """
         return ("square_avg",) + ("grad_avg",) * group["centered"] + ("momentum_buffer",) * (group["momentum"] > 0)
 
     def init_state(self, param: Parameter, group: Group) -> State:
-        """Zeros for each needed array, except v, which starts at ``initial_square_avg`` (TF1: 1)."""
+        """Zeros for each needed array, except v, which starts at ``initial_square_avg`` (TF1: 1).
+
+        Args:
+            param: the parameter whose state this is (its ``data`` gives shape and dtype).
+            group: the checked hyperparameters of its group.
+        """
         state = super().init_state(param, group)
         state["square_avg"].fill(group["initial_square_avg"])  # v_0
         return state
@@ -185,7 +195,15 @@ class RMSProp(Optimizer):
         The options change only ``denom`` (centered, bias_correction, eps_in_sqrt:
         ``_denominator``) and the last line (momentum, lr_in_momentum: ``_step_with_momentum``).
         The same step in plain NumPy, allocating freely: ``rmsprop_step`` in
-        :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py proves them equal).
+        ``rmsprop_edu.exercises.solutions`` (tests/test_exercises.py proves them equal).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of ``square_avg`` (v), plus ``grad_avg`` (gbar) if centered and
+                ``momentum_buffer`` if momentum > 0, and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: one array like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
@@ -270,6 +288,12 @@ class RMSProp(Optimizer):
         return np.sqrt(s_plus_eps, out=out)  # denom <- sqrt(s + eps)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr/denom into ``out``: lr / (sqrt(s) + eps), or lr / sqrt(s + eps) (s as in _denominator)."""
+        """Write lr/denom into ``out``: lr / (sqrt(s) + eps), or lr / sqrt(s + eps) (s as in _denominator).
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         self._denominator(state, group, out=out)
         np.divide(group["lr"], out, out=out)  # lr / denom

@@ -38,7 +38,16 @@ from .base import Optimizer
 
 
 class Schedule:
-    """lr(t) = base_lr * factor(t) for every parameter group."""
+    """lr(t) = base_lr * factor(t) for every parameter group.
+
+    Args:
+        optimizer: the Optimizer whose groups' lr it sets; each group's lr when the schedule
+            is made is that group's base lr.
+        factor: ``t -> factor(t)``, the multiplier of the base lr after t steps (``factor(0)``
+            applies at once).
+        name: names the schedule in ``repr`` and in :meth:`state_dict` (a state loads only into a
+            schedule of the same name).
+    """
 
     def __init__(self, optimizer: Optimizer, factor: Callable[[int], float], name: str) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -69,7 +78,11 @@ class Schedule:
         self._apply()
 
     def lr_at(self, t: int) -> list[float]:
-        """Each group's lr at step t (without changing anything)."""
+        """Each group's lr at step t (without changing anything).
+
+        Args:
+            t: the step count, 0 before the first step.
+        """
         self._sync_groups()
         return [base * self.factor(t) for base in self.base_lrs]
 
@@ -87,6 +100,9 @@ class Schedule:
 
         Everything is checked first; on an error a ``ValueError`` says what is wrong and
         nothing is changed.
+
+        Args:
+            state_dict: what :meth:`state_dict` returned, for as many groups as the optimizer has.
         """
         if not isinstance(state_dict, Mapping) or set(state_dict) != {"name", "t", "base_lrs"}:
             got = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) else type(state_dict).__name__
@@ -126,25 +142,46 @@ def _whole(name: str, value: int, low: int = 1) -> int:
 
 
 def constant(optimizer: Optimizer) -> Schedule:
-    """lr(t) = lr."""
+    """lr(t) = lr.
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+    """
     return Schedule(optimizer, lambda t: 1.0, "constant")
 
 
 def step_decay(optimizer: Optimizer, every: int, gamma: float = 0.1) -> Schedule:
-    """lr(t) = lr * gamma^floor(t / every)."""
+    """lr(t) = lr * gamma^floor(t / every).
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+        every: steps between two decays, a whole number >= 1.
+        gamma: the factor of each decay, in (0, 1]. Default 0.1.
+    """
     every = _whole("every", every)
     check_range("gamma", gamma, 0.0, 1.0, low_open=True, high_open=False)
     return Schedule(optimizer, lambda t: gamma ** (t // every), f"step(every={every}, gamma={gamma})")
 
 
 def exponential(optimizer: Optimizer, gamma: float) -> Schedule:
-    """lr(t) = lr * gamma^t."""
+    """lr(t) = lr * gamma^t.
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+        gamma: the factor per step, in (0, 1].
+    """
     check_range("gamma", gamma, 0.0, 1.0, low_open=True, high_open=False)
     return Schedule(optimizer, lambda t: gamma**t, f"exponential(gamma={gamma})")
 
 
 def cosine(optimizer: Optimizer, total_steps: int, min_factor: float = 0.0) -> Schedule:
-    """lr(t) = lr * (m + (1 - m) (1 + cos(pi t / T)) / 2), held at m * lr after T steps."""
+    """lr(t) = lr * (m + (1 - m) (1 + cos(pi t / T)) / 2), held at m * lr after T steps.
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+        total_steps: T, the steps to reach the floor, a whole number >= 1.
+        min_factor: m, the floor as a fraction of the base lr, in [0, 1]. Default 0.
+    """
     total = _whole("total_steps", total_steps)
     check_range("min_factor", min_factor, 0.0, 1.0, high_open=False)
 
@@ -155,13 +192,22 @@ def cosine(optimizer: Optimizer, total_steps: int, min_factor: float = 0.0) -> S
 
 
 def linear_warmup(optimizer: Optimizer, warmup_steps: int) -> Schedule:
-    """lr(t) = lr * min(1, (t + 1) / W): ramps up over the first W steps, then constant."""
+    """lr(t) = lr * min(1, (t + 1) / W): ramps up over the first W steps, then constant.
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+        warmup_steps: W, a whole number >= 1 (W = 1 is no warm-up).
+    """
     warmup = _whole("warmup_steps", warmup_steps)
     return Schedule(optimizer, lambda t: min(1.0, (t + 1) / warmup), f"linear_warmup({warmup})")
 
 
 def inverse_sqrt(optimizer: Optimizer) -> Schedule:
-    """lr(t) = lr / sqrt(t + 1): the 1/sqrt(t) decay that Adagrad applies implicitly."""
+    """lr(t) = lr / sqrt(t + 1): the 1/sqrt(t) decay that Adagrad applies implicitly.
+
+    Args:
+        optimizer: the optimizer whose groups' lr it sets; each group's lr now is its base lr.
+    """
     return Schedule(optimizer, lambda t: 1.0 / math.sqrt(t + 1), "inverse_sqrt")
 
 

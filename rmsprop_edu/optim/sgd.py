@@ -135,11 +135,19 @@ class SGD(Optimizer):
     }
 
     def needed_state(self, group: Group) -> tuple[str, ...]:
-        """The momentum buffer b if momentum > 0; plain SGD keeps no state."""
+        """The momentum buffer b if momentum > 0; plain SGD keeps no state.
+
+        Args:
+            group: the checked hyperparameters of the parameter's group.
+        """
         return ("momentum_buffer",) if group["momentum"] > 0 else ()
 
     def check_consistency(self, group: Group) -> None:
-        """Nesterov needs momentum > 0 (momentum 0 allowed if nesterov_needs_momentum is off), then dampening 0."""
+        """Nesterov needs momentum > 0 (momentum 0 allowed if nesterov_needs_momentum is off), then dampening 0.
+
+        Args:
+            group: the checked hyperparameters of one group (or the defaults), name -> value.
+        """
         if not group["nesterov"]:
             return
         if group["momentum"] == 0 and not group["nesterov_needs_momentum"]:
@@ -158,8 +166,16 @@ class SGD(Optimizer):
         torch's form (``_momentum_direction``): b <- mu*b + (1-dampening)*g (b <- g when new),
         theta <- theta - lr*b (lr*(g + mu*b) with nesterov); Keras's, with lr_in_momentum:
         ``_step_with_lr_in_momentum``. The same step in plain NumPy, allocating freely:
-        ``sgd_momentum_step`` in :mod:`rmsprop_edu.exercises.solutions` (tests/test_exercises.py
+        ``sgd_momentum_step`` in ``rmsprop_edu.exercises.solutions`` (tests/test_exercises.py
         proves them equal).
+
+        Args:
+            param: the parameter's values (one block of them), updated in place.
+            grad: its gradient, with maximize and L2 decay applied; read only.
+            state: views of the momentum buffer ``momentum_buffer`` (when momentum > 0),
+                and ``"step"`` (see :meth:`Optimizer.update`).
+            group: the hyperparameters, ``lr`` in ``param``'s dtype (maybe an array).
+            scratch: 2 arrays like ``param``, free to overwrite.
         """
         # Already done by the base class: step count t, g <- -g if maximize, g <- g + wd*theta (L2), or
         # with decoupled_weight_decay theta <- theta*(1 - lr*wd).
@@ -223,5 +239,11 @@ class SGD(Optimizer):
         param -= look_ahead  # theta <- theta - (lr*g + mu*b)
 
     def effective_lr_from_state(self, state: State, group: Group, out: np.ndarray) -> None:
-        """Write lr into ``out``: SGD scales every direction by lr alone."""
+        """Write lr into ``out``: SGD scales every direction by lr alone.
+
+        Args:
+            state: the parameter's state after its most recent step.
+            group: the hyperparameters that step used, ``lr`` in the parameter's dtype.
+            out: an array like the parameter, overwritten.
+        """
         out[...] = group["lr"]

@@ -27,6 +27,9 @@ def state_dict(opt: Optimizer) -> dict[str, Any]:
     """A snapshot made of plain Python scalars, lists, dicts and NumPy arrays (copies).
 
     Parameters are referred to by their position across the groups, as torch does.
+
+    Args:
+        opt: the optimizer (``self`` when called as a method, ``opt.state_dict(...)``).
     """
     index = {p: i for i, p in enumerate(opt._params())}
     groups = []
@@ -55,6 +58,11 @@ def load_state_dict(opt: Optimizer, state_dict: Mapping[str, Any]) -> None:
 
     Everything is checked first; on any error a ``ValueError`` says what is wrong and the
     optimizer is left untouched.
+
+    Args:
+        opt: the optimizer (``self`` when called as a method, ``opt.load_state_dict(...)``).
+        state_dict: a snapshot from :meth:`state_dict` of an optimizer of the same class,
+            over parameters of the same number, shapes and dtypes.
     """
     name = type(opt).__name__
     if not isinstance(state_dict, Mapping):
@@ -151,6 +159,10 @@ def save(opt: Optimizer, path: str | os.PathLike[str]) -> None:
 
     The file is written to a temporary name first and then renamed, so an
     interrupted save never leaves a half-written file under ``path``.
+
+    Args:
+        opt: the optimizer (``self`` when called as a method, ``opt.save(...)``).
+        path: the file to write (replaced if it exists); its folder must exist.
     """
     import json  # imported here, not at the top: `import rmsprop_edu` stays light
     import tempfile
@@ -193,6 +205,10 @@ def load(opt: Optimizer, path: str | os.PathLike[str]) -> None:
 
     A missing, foreign or corrupted file raises ``ValueError`` and leaves the optimizer
     untouched.
+
+    Args:
+        opt: the optimizer (``self`` when called as a method, ``opt.load(...)``).
+        path: a file written by :meth:`save`.
     """
     import json
     import zipfile
