@@ -1,4 +1,4 @@
-"""The ``rmsprop-edu`` command line: ``tour``, ``race``, ``train`` and ``list``.
+"""The ``rmsprop-edu`` command line: ``tour``, ``race``, ``train``, ``list`` and ``classroom``.
 
 Bad arguments give one clear line on stderr and exit status 2, never a traceback;
 every argument is checked before anything is created on disk. Any other exception is
@@ -327,6 +327,25 @@ td{{padding:.2em 1em;border-bottom:1px solid #ddd}}</style></head>
     (out / "index.html").write_text(page, encoding="utf-8")
 
 
+def cmd_classroom(args: argparse.Namespace) -> int:
+    try:
+        import nbformat  # noqa: F401 (only to say what is missing before anything is written)
+
+        from . import classroom
+    except ModuleNotFoundError as error:
+        raise CliError(f"classroom needs {error.name}: pip install 'rmsprop-edu[classroom]'") from None
+    chosen = None
+    if args.assignments is not None:
+        chosen = [name.strip() for name in args.assignments.split(",") if name.strip()]
+        chosen = [_choose("--assignments", name, list(classroom.ASSIGNMENTS)) for name in chosen]
+    written = classroom.write_course(args.dir, chosen, timeout=args.timeout, overwrite=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    print()
+    print(classroom.teacher_commands(args.dir, chosen))
+    return 0
+
+
 # ------------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the usage itself is one --help away)."""
@@ -341,7 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rmsprop-edu",
         description="See how gradient-descent optimizers work: races on toy surfaces, effective learning rates.",
         epilog="examples:\n  rmsprop-edu tour\n  rmsprop-edu race --surface beale --optimizers rmsprop,adam --gif\n"
-        "  rmsprop-edu train --model mlp --dataset spirals --optimizer rmsprop\n  rmsprop-edu list",
+        "  rmsprop-edu train --model mlp --dataset spirals --optimizer rmsprop\n  rmsprop-edu list\n"
+        "  rmsprop-edu classroom my_course",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{tour,race,train,list}")
@@ -407,7 +427,31 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  rmsprop-edu list\n  rmsprop-edu list | grep -i adam",
     )
     lister.set_defaults(run=cmd_list)
-    for command in (tour, race, train, lister):
+
+    course = sub.add_parser(
+        "classroom",
+        help="write an nbgrader course with four graded assignments",
+        description="Write a ready nbgrader course folder: nbgrader_config.py (SQLite gradebook, a time limit "
+        "per cell) and source/<assignment>/<assignment>.ipynb for four assignments built from the exercises "
+        "(RMSProp, Adagrad vs RMSProp, Adam and AdamW, backprop through a tanh RNN); then print the commands "
+        "that generate, hand out, collect, autograde and give feedback. Grading needs nbgrader "
+        "(pip install 'rmsprop-edu[classroom]').",
+        formatter_class=raw,
+        epilog="examples:\n  rmsprop-edu classroom my_course\n"
+        "  rmsprop-edu classroom my_course --assignments ps1_rmsprop,ps4_rnn_backprop --timeout 60\n"
+        "  rmsprop-edu classroom my_course --force        # rewrite the config and the source notebooks",
+    )
+    course.add_argument("dir", help="the course folder (created if needed)")
+    course.add_argument(
+        "--assignments",
+        help="comma-separated (default: all): ps1_rmsprop, ps2_adagrad_vs_rmsprop, ps3_adam_adamw, ps4_rnn_backprop",
+    )
+    course.add_argument(
+        "--timeout", type=_count("timeout"), default=30, help="autograder's limit per cell, in seconds (default 30)"
+    )
+    course.add_argument("--force", action="store_true", help="replace the files if they exist")
+    course.set_defaults(run=cmd_classroom)
+    for command in (tour, race, train, lister, course):
         command.add_argument("--traceback", action="store_true", help="on an error, show Python's full traceback")
     return parser
 
