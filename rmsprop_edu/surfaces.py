@@ -69,7 +69,8 @@ class Surface:
         """
         xy = _points(xy)
         gx, gy = self._grad(xy[..., 0], xy[..., 1], t)
-        out = np.empty((*np.broadcast_shapes(np.shape(gx), np.shape(gy)), 2), dtype=xy.dtype)
+        shape = np.shape(gx) if np.shape(gx) == np.shape(gy) else np.broadcast_shapes(np.shape(gx), np.shape(gy))
+        out = np.empty((*shape, 2), dtype=xy.dtype)
         out[..., 0], out[..., 1] = gx, gy
         return out
 
@@ -81,7 +82,7 @@ class Surface:
 
 def _points(xy: object) -> Array:
     array = np.asarray(xy)
-    if not np.issubdtype(array.dtype, np.floating):
+    if array.dtype.kind != "f":
         array = array.astype(np.float64)
     if array.ndim == 0 or array.shape[-1] != 2:
         raise ValueError(f"xy must have shape (..., 2), got {array.shape}")
