@@ -202,14 +202,12 @@ class Explorer:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # The static PNG goes in every bundle: a front end without widgets (nbviewer, a docs
         # build) shows it; one with widgets prefers the widget view.
-        bundle: dict[str, Any] = {
-            "image/png": self.png(),
-            "text/plain": f"<{type(self).__name__}: {self._describe()}>",
-        }
-        view = self.widget()
+        view = self.widget()  # drawn once: the widget's image is the static PNG too
+        png = self._image.value if view is not None else self.png()
+        bundle: dict[str, Any] = {"text/plain": f"<{type(self).__name__}: {self._describe()}>"}
         if view is not None:
             bundle.update(view._repr_mimebundle_(include=include, exclude=exclude) or {})
-            bundle["image/png"] = self.png()
+        bundle["image/png"] = png
         return bundle
 
     def _describe(self) -> str:
