@@ -168,13 +168,17 @@ class Explorer:
         image.convert("RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
-    def widget(self) -> Any:
-        """The controls above the image, as one ipywidgets box (None without ipywidgets)."""
+    def widget(self, png: bytes | None = None) -> Any:
+        """The controls above the image, as one ipywidgets box (None without ipywidgets).
+
+        Args:
+            png: the figure's PNG if already drawn (saves drawing it again for the first view).
+        """
         widgets = _ipywidgets()
         if widgets is None:
             return None
         if self._view is None:
-            self._image = widgets.Image(value=self.png(), format="png")
+            self._image = widgets.Image(value=self.png() if png is None else png, format="png")
             self._view = widgets.VBox([widgets.HBox(list(self.controls.values())), self._image])
         return self._view
 
@@ -202,8 +206,8 @@ class Explorer:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # The static PNG goes in every bundle: a front end without widgets (nbviewer, a docs
         # build) shows it; one with widgets prefers the widget view.
-        view = self.widget()  # drawn once: the widget's image is the static PNG too
-        png = self._image.value if view is not None else self.png()
+        png = self.png()  # drawn once: the widget's image is the static PNG too
+        view = self.widget(png)
         bundle: dict[str, Any] = {"text/plain": f"<{type(self).__name__}: {self._describe()}>"}
         if view is not None:
             bundle.update(view._repr_mimebundle_(include=include, exclude=exclude) or {})

@@ -256,3 +256,17 @@ def test_the_ipympl_canvas_view_draws_everything_and_takes_clicks():
     explorer.png()  # the canvas's own redraw (draw_idle) waits for the front end; draw it now
     after = np.asarray(explorer._agg().buffer_rgba())
     assert (np.abs(after.astype(int) - before.astype(int)).sum(axis=2) > 0).mean() > 0.001  # the paths moved
+
+
+def test_the_display_bundle_holds_one_png_as_bytes_drawn_once():
+    # a memoryview here is what broke notebook execution once (nbformat rejects it); and the figure
+    # is drawn once for the bundle and the widget's first image
+    from rmsprop_edu.explore import DecayExplorer
+
+    explorer = DecayExplorer()
+    calls = []
+    original = explorer.png
+    explorer.png = lambda: calls.append(1) or original()  # type: ignore[method-assign]
+    bundle = explorer._repr_mimebundle_()
+    assert isinstance(bundle["image/png"], bytes) and bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(calls) == 1
