@@ -102,9 +102,44 @@ class Blockwise:
 
 
 def _update(opt: Optimizer, param: np.ndarray, grad: np.ndarray, state: dict, group: Group, scratch: list) -> None:
-    g = opt.grad_with_decay(param, grad, group, out=scratch[0])  # maximize, L2
-    opt.decay_weights(param, group)  # decoupled weight decay
+    g = grad_with_decay(opt, param, grad, group, out=scratch[0])  # maximize, L2
+    decay_weights(param, group)  # decoupled weight decay
     opt.update(param, g, state, group, scratch[1:])
+
+
+def grad_with_decay(opt: Optimizer, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
+    """``(-g if maximize) + weight_decay*theta``, written into ``out`` (``grad`` itself if neither).
+
+    The L2 term is added only where the optimizer couples it (``opt.coupled_weight_decay``, AdamW
+    does not) and the group does not ask for ``decoupled_weight_decay``.
+
+    Args:
+        opt: the optimizer.
+        param: the parameter's values, theta.
+        grad: its gradient, g; not modified.
+        group: the hyperparameters (``maximize``, ``weight_decay``, ``decoupled_weight_decay``).
+        out: an array like ``param`` to write into.
+    """
+    maximize = group.get("maximize", False)
+    coupled = opt.coupled_weight_decay and not group.get("decoupled_weight_decay", False)
+    decay = group.get("weight_decay", 0.0) if coupled else 0.0
+    if not maximize and decay == 0.0:
+        return grad
+    if decay == 0.0:
+        return np.negative(grad, out=out)
+    np.multiply(param, decay, out=out)  # out <- weight_decay * theta
+    return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)  # -g or g, + wd*theta
+
+
+def decay_weights(param: np.ndarray, group: Group) -> None:
+    """With ``decoupled_weight_decay``: ``theta <- theta*(1 - lr*wd)``, before the update.
+
+    Args:
+        param: the parameter's values, theta, changed in place.
+        group: the hyperparameters (``lr``, ``weight_decay``, ``decoupled_weight_decay``).
+    """
+    if group.get("decoupled_weight_decay", False):
+        param *= 1.0 - group["lr"] * group["weight_decay"]
 
 
 _POOL: dict[int, ThreadPoolExecutor] = {}

@@ -37,14 +37,7 @@ import numpy as np
 from ..parameter import Parameter
 from . import dialects, state_io
 from ._blockwise import Blockwise, lr_in_dtype
-from .checks import (
-    Check,
-    check_dtype_limits,
-    check_gradient,
-    check_known_keys,
-    check_state_matches,
-    param_groups_from,
-)
+from .checks import Check, check_known_keys, check_parameter, checked_group, param_groups_from
 
 State = dict[str, Any]
 Group = dict[str, Any]
@@ -98,8 +91,8 @@ class Optimizer:
         self.param_groups: list[Group] = []
         self.state: dict[Parameter, State] = {}
         self._applied: dict[int, Group] = {}  # group index -> the hyperparameters of its last step
-        self._validated: dict[int, Group] = {}  # group index -> its settings as last checked
-        self._limits_ok: set[tuple] = set()  # (dtype, eps, lr) already checked against the dtype
+        self._validated: dict[int, Group] = {}  # for checks.checked_group and checks.check_parameter:
+        self._limits_ok: set[tuple] = set()  # settings as last checked; (dtype, eps, lr) checked already
         self._blocks = Blockwise()
         for group in param_groups_from(name, params):
             self.add_param_group(group)
@@ -111,8 +104,7 @@ class Optimizer:
         Args:
             library: one of the class's ``PRESETS`` (``"pytorch"``, ``"keras"``, ...).
             params: the parameters, as for the constructor.
-            **overrides: hyperparameters that replace the preset's; a setting the library
-                lacks (``PRESET_LACKS``) is refused.
+            **overrides: replace the preset's settings (one the library lacks is refused: ``PRESET_LACKS``).
         """
         return dialects.preset(cls, library, params, overrides)
 
@@ -249,11 +241,11 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient; everything is checked first (module docstring)."""
         todo: list[tuple[Group, Parameter]] = []
-        checked = [self._validated_group(index, group) for index, group in enumerate(self.param_groups)]
+        checked = [checked_group(self, index, group) for index, group in enumerate(self.param_groups)]
         for group, hyper in zip(self.param_groups, checked, strict=True):
             for p in group["params"]:
                 if p.grad is not None:
-                    self._check_parameter(p, hyper)
+                    check_parameter(self, p, hyper)
                     todo.append((hyper, p))
         for index, (group, hyper) in enumerate(zip(self.param_groups, checked, strict=True)):
             group.update(hyper)  # nothing failed: the normalised values go back into the groups
@@ -273,67 +265,6 @@ class Optimizer:
             state["step"] += 1
             self.begin_step(state, hyper)
             self._blocks.apply(self, p, state, hyper, new_state)
-
-    def _validated_group(self, index: int, group: Group) -> Group:
-        """The group's settings, checked unless they are the very objects checked last time."""
-        last = self._validated.get(index)
-        if (
-            last is not None
-            and len(group) == len(last) + 1
-            and not isinstance(last["lr"], np.ndarray)
-            and all(group.get(k) is v for k, v in last.items())
-        ):
-            return last
-        # a key added by hand between steps (a typo such as "momentun") would otherwise be ignored
-        check_known_keys(f"{type(self).__name__} parameter group {index}", group, ["params", *self.defaults])
-        checked = self._checked({k: v for k, v in group.items() if k != "params"})
-        self._validated[index] = checked
-        return checked
-
-    def _check_parameter(self, p: Parameter, group: Group) -> None:
-        label = self._label(p)
-        check_gradient(label, p.data, p.grad, self.squares_gradient)
-        if p in self.state:
-            check_state_matches(label, p.data, self.state[p], self.state_names)
-        lr, eps = group["lr"], group.get("eps")
-        limits = (p.data.dtype, eps, lr)
-        if isinstance(lr, np.ndarray) or limits not in self._limits_ok:
-            check_dtype_limits(label, p.data, lr, eps, self.smallest_eps(p.data.dtype))
-            if not isinstance(lr, np.ndarray):
-                self._limits_ok.add(limits)
-
-    def _label(self, p: Parameter) -> str:
-        index = self._index[p]
-        return f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
-
-    def grad_with_decay(self, param: np.ndarray, grad: np.ndarray, group: Group, out: np.ndarray) -> np.ndarray:
-        """``(-g if maximize) + weight_decay*theta``, written into ``out`` (``grad`` itself if neither).
-
-        Args:
-            param: the parameter's values, theta.
-            grad: its gradient, g; not modified.
-            group: the hyperparameters (``maximize``, ``weight_decay``, ``decoupled_weight_decay``).
-            out: an array like ``param`` to write into.
-        """
-        maximize = group.get("maximize", False)
-        coupled = self.coupled_weight_decay and not group.get("decoupled_weight_decay", False)
-        decay = group.get("weight_decay", 0.0) if coupled else 0.0
-        if not maximize and decay == 0.0:
-            return grad
-        if decay == 0.0:
-            return np.negative(grad, out=out)
-        np.multiply(param, decay, out=out)  # out <- weight_decay * theta
-        return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)  # -g or g, + wd*theta
-
-    def decay_weights(self, param: np.ndarray, group: Group) -> None:
-        """With ``decoupled_weight_decay``: ``theta <- theta*(1 - lr*wd)``, before the update.
-
-        Args:
-            param: the parameter's values, theta, changed in place.
-            group: the hyperparameters (``lr``, ``weight_decay``, ``decoupled_weight_decay``).
-        """
-        if group.get("decoupled_weight_decay", False):
-            param *= 1.0 - group["lr"] * group["weight_decay"]
 
     # ----------------------------------------------------- effective learning rate
     def effective_lr(self, p: Parameter) -> np.ndarray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from .._validation import (
     round_up,
 )
 from ..parameter import Parameter
+
+if TYPE_CHECKING:
+    from .base import Optimizer
 
 __all__ = [
     "Check",
@@ -205,3 +208,50 @@ def param_groups_from(name: str, params: Any) -> list[Mapping[str, Any]]:
         )
     bad = next(p for p in items if not isinstance(p, (Parameter, Mapping)))
     raise TypeError(f"{name}() params must be Parameters or parameter-group dicts, got {type(bad).__name__}")
+
+
+# ------------------------------------------------- what Optimizer.step checks, before anything changes
+def checked_group(opt: Optimizer, index: int, group: dict[str, Any]) -> dict[str, Any]:
+    """Group ``index``'s hyperparameters, checked, unless they are the very objects checked last time.
+
+    A new value, even an equal one, is checked again, and so is an array lr (it can change in place).
+
+    Args:
+        opt: the optimizer (its ``defaults`` and ``checks``, and its record of the last check).
+        index: the group's position in ``opt.param_groups``, for messages.
+        group: the group, ``{"params": [...], **hyperparameters}``.
+    """
+    last = opt._validated.get(index)
+    if (
+        last is not None
+        and len(group) == len(last) + 1
+        and not isinstance(last["lr"], np.ndarray)
+        and all(group.get(k) is v for k, v in last.items())
+    ):
+        return last
+    # a key added by hand between steps (a typo such as "momentun") would otherwise be ignored
+    check_known_keys(f"{type(opt).__name__} parameter group {index}", group, ["params", *opt.defaults])
+    checked = opt._checked({k: v for k, v in group.items() if k != "params"})
+    opt._validated[index] = checked
+    return checked
+
+
+def check_parameter(opt: Optimizer, p: Parameter, group: dict[str, Any]) -> None:
+    """Check one parameter that has a gradient: gradient, state, and the dtype's limits on lr and eps.
+
+    Args:
+        opt: the optimizer that will update ``p``.
+        p: the parameter.
+        group: its group's checked hyperparameters.
+    """
+    index = opt._index[p]
+    label = f"parameter {p.name!r} (index {index})" if p.name else f"parameter {index}"
+    check_gradient(label, p.data, p.grad, opt.squares_gradient)
+    if p in opt.state:
+        check_state_matches(label, p.data, opt.state[p], opt.state_names)
+    lr, eps = group["lr"], group.get("eps")
+    limits = (p.data.dtype, eps, lr)
+    if isinstance(lr, np.ndarray) or limits not in opt._limits_ok:  # checked once per setting
+        check_dtype_limits(label, p.data, lr, eps, opt.smallest_eps(p.data.dtype))
+        if not isinstance(lr, np.ndarray):
+            opt._limits_ok.add(limits)
