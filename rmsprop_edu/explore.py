@@ -432,6 +432,9 @@ class RaceExplorer(Explorer):
         self.figure.legend(handles, v["optimizers"], loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
         # room above the loss panel for one readout line per optimizer, and no more
         self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.93 - 0.04 * len(handles), wspace=0.22)
+        # the readout's column heads are static (drawn once, in the background): a move redraws only the numbers
+        left = self._ax_loss.get_position().x0
+        self.figure.text(left, 0.985, "after the last step:  f - f_min,  effective lr (x, y)", fontsize=9, va="top")
         self._layout_key = self._layout()
         self._background: Any = None
 
@@ -470,7 +473,7 @@ class RaceExplorer(Explorer):
                 lines.append(f"{name}: diverged at step {tr.diverged_at}")
             else:
                 rate = tr.effective_lr[-1]
-                lines.append(f"{name}: f - f_min = {tr.losses[-1] - f_min:.2g}, eff. lr ({rate[0]:.2g}, {rate[1]:.2g})")
+                lines.append(f"{name}:  {tr.losses[-1] - f_min:.2g},  ({rate[0]:.2g}, {rate[1]:.2g})")
         self._readout.set_text("\n".join(lines))
 
     def _layout(self) -> tuple[Any, ...]:
