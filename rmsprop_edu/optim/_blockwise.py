@@ -49,21 +49,25 @@ class Blockwise:
 
     def __init__(self) -> None:
         self._scratch: dict[tuple[np.dtype, int], list[np.ndarray]] = {}
+        self._shaped: dict[tuple[np.dtype, tuple[int, ...]], list[np.ndarray]] = {}  # small parameters' scratch
+        self._last_cast: tuple[Group, np.dtype, Group] | None = None
 
     def apply(self, opt: Optimizer, p: Parameter, state: dict[str, Any], group: Group, new_state: frozenset) -> None:
         """One step of ``opt`` on ``p``: gradient with maximize/decay, then ``opt.update``."""
         data, grad = p.data, p.grad
         assert grad is not None
-        group = lr_in_dtype(group, data.dtype)
+        group = self._in_dtype(group, data.dtype)
+        n, chunk = data.size, opt.chunk_bytes // data.dtype.itemsize
+        if n <= chunk and data.flags.c_contiguous:  # one block: the arrays as they are, scratch shaped to match
+            key = (data.dtype, data.shape)
+            if key not in self._shaped:
+                self._shaped[key] = [b[:n].reshape(data.shape) for b in self._buffers(opt, data.dtype, 0)]
+            _update(opt, data, grad, {**state, "new_state": new_state}, group, self._shaped[key])
+            return
         arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
         scalars = {**{k: v for k, v in state.items() if k not in arrays}, "new_state": new_state}
         if not data.flags.c_contiguous:
             scratch = [np.empty_like(data) for _ in range(1 + opt.n_scratch)]
-            _update(opt, data, grad, {**arrays, **scalars}, group, scratch)
-            return
-        n, chunk = data.size, opt.chunk_bytes // data.dtype.itemsize
-        if n <= chunk:  # one block: the arrays as they are, scratch reshaped to match
-            scratch = [b[:n].reshape(data.shape) for b in self._buffers(opt, data.dtype, 0)]
             _update(opt, data, grad, {**arrays, **scalars}, group, scratch)
             return
         flat_data = data.reshape(-1)
@@ -92,6 +96,15 @@ class Blockwise:
         futures = [pool.submit(run, w, blocks[w * share : (w + 1) * share]) for w in range(workers)]
         for future in futures:
             future.result()
+
+    def _in_dtype(self, group: Group, dtype: np.dtype) -> Group:
+        """``lr_in_dtype``, remembered for the group cast last (a scalar lr only: an array can change in place)."""
+        last = self._last_cast
+        if last is not None and last[0] is group and last[1] == dtype:
+            return last[2]
+        cast = lr_in_dtype(group, dtype)
+        self._last_cast = None if isinstance(group["lr"], np.ndarray) else (group, dtype, cast)
+        return cast
 
     def _buffers(self, opt: Optimizer, dtype: np.dtype, worker: int) -> list[np.ndarray]:
         key = (dtype, worker)
