@@ -74,7 +74,13 @@ def claim(condition: object, statement: str, **measured: object) -> None:
 
 
 def between(value: object, low: float, high: float) -> bool:
-    """``low <= value <= high`` for a number or every element of an array (NaN is never between)."""
+    """``low <= value <= high`` for a number or every element of an array (NaN is never between).
+
+    Args:
+        value: a number, or an array-like of numbers (an empty one is never between).
+        low: the lower bound, included.
+        high: the upper bound, included; ``low <= high`` or ValueError.
+    """
     if not low <= high:
         raise ValueError(f"between needs low <= high, got low={low!r}, high={high!r}")
     array = np.asarray(value, dtype=float)

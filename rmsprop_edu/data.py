@@ -22,7 +22,15 @@ def _count(name: str, value: int, low: int = 1) -> int:
 
 # -------------------------------------------------------------------- classification in 2-D
 def spirals(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, rng: Rng = 0, dtype: object = np.float64):
-    """K interleaved spiral arms (the CS231n toy set): X (K*n, 2), y (K*n,) in [0, K)."""
+    """K interleaved spiral arms (the CS231n toy set): X (K*n, 2), y (K*n,) in [0, K).
+
+    Args:
+        n_per_class: n >= 1, the points on each arm.
+        classes: K >= 2, the number of arms.
+        noise: >= 0, the standard deviation of the Gaussian noise added to each point's angle.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X.
+    """
     n, k = _count("n_per_class", n_per_class), _count("classes", classes, 2)
     check_nonnegative("noise", noise)
     gen = as_generator(rng)
@@ -34,7 +42,14 @@ def spirals(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, rng: R
 
 
 def moons(n: int = 200, noise: float = 0.1, rng: Rng = 0, dtype: object = np.float64):
-    """Two interleaving half circles: X (n, 2), y (n,) in {0, 1}."""
+    """Two interleaving half circles: X (n, 2), y (n,) in {0, 1}.
+
+    Args:
+        n: >= 2, the number of points (n // 2 in class 0, the rest in class 1).
+        noise: >= 0, the standard deviation of the Gaussian noise added to each coordinate.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X.
+    """
     n = _count("n", n, 2)
     check_nonnegative("noise", noise)
     gen = as_generator(rng)
@@ -46,7 +61,15 @@ def moons(n: int = 200, noise: float = 0.1, rng: Rng = 0, dtype: object = np.flo
 
 
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng: Rng = 0, dtype: object = np.float64):
-    """A small circle inside a large one: X (n, 2), y (n,) (1 = inner)."""
+    """A small circle inside a large one: X (n, 2), y (n,) (1 = inner).
+
+    Args:
+        n: >= 2, the number of points (n // 2 on the outer circle, the rest on the inner one).
+        noise: >= 0, the standard deviation of the Gaussian noise added to each coordinate.
+        factor: the inner circle's radius, in (0, 1); the outer one's is 1.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X.
+    """
     n = _count("n", n, 2)
     check_nonnegative("noise", noise)
     check_range("factor", factor, 0.0, 1.0, low_open=True)
@@ -59,7 +82,16 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng: Rng = 0
 
 
 def xor(n: int = 200, noise: float = 0.1, rng: Rng = 0, dtype: object = np.float64):
-    """Four blobs at (+-1, +-1), label 1 where the signs differ: not linearly separable."""
+    """Four blobs at (+-1, +-1), label 1 where the signs differ: not linearly separable.
+
+    Returns X (n, 2) and y (n,) in {0, 1}.
+
+    Args:
+        n: >= 4, the number of points, each at a corner drawn uniformly.
+        noise: >= 0, the standard deviation of the Gaussian noise added to each coordinate.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X.
+    """
     n = _count("n", n, 4)
     check_nonnegative("noise", noise)
     gen = as_generator(rng)
@@ -83,6 +115,14 @@ def drifting_regression(
     w jumps to a new random vector. Returns X (steps, dim), y (steps, 1) and
     W (steps, dim), the true weights at each sample. An optimizer must keep adapting to
     track it: one whose steps only shrink (Adagrad) falls further behind at every jump.
+
+    Args:
+        steps: >= 1, the number of samples.
+        dim: >= 1, the number of features.
+        drift_every: >= 1, the samples between jumps of w (each new w is drawn from N(0, I)).
+        noise: >= 0, the standard deviation of the Gaussian noise on y.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X, y and W.
     """
     steps, dim, drift_every = _count("steps", steps), _count("dim", dim), _count("drift_every", drift_every)
     check_nonnegative("noise", noise)
@@ -102,6 +142,14 @@ def sparse_features(
 
     Think rare words. X (n, dim), y (n,). Per-coordinate step sizes (Adagrad) learn their
     weights much faster than a global one.
+
+    Args:
+        n: >= 1, the number of samples.
+        dim: >= 2, the number of features.
+        rare: the number of rare features, in [1, dim - 1] (at least one feature is common).
+        rare_rate: the probability that a rare feature is non-zero, in (0, 1].
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X.
     """
     n, dim = _count("n", n), _count("dim", dim, 2)
     rare = check_int("rare", rare, 1, dim - 1)  # at least one common feature
@@ -121,6 +169,12 @@ def sine_forecasting(n: int = 64, steps: int = 40, rng: Rng = 0, dtype: object =
     """Noisy sine waves of random frequency and phase; predict the next value at every step.
 
     X (n, steps, 1), Y (n, steps, 1) with Y[:, t] = X[:, t + 1].
+
+    Args:
+        n: >= 1, the number of sequences.
+        steps: >= 2, the length of each sequence.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X and Y.
     """
     n, steps = _count("n", n), _count("steps", steps, 2)
     gen = as_generator(rng)
@@ -138,6 +192,13 @@ def adding_problem(n: int = 256, steps: int = 30, rng: Rng = 0, dtype: object = 
     Each step has a random value in [0, 1] and a marker; exactly two steps are marked, one
     in each half. The target is the sum of the two marked values. X (n, steps, 2), y (n, 1).
     Predicting 1 always gives MSE ~0.167.
+
+    Args:
+        n: >= 1, the number of sequences.
+        steps: >= 2, the length of each sequence; the first marker is in [0, steps // 2), the
+            second in [steps // 2, steps).
+        rng: a ``np.random.Generator`` or an int seed (default 0).
+        dtype: float32 or float64, of X and y.
     """
     n, steps = _count("n", n), _count("steps", steps, 2)
     gen = as_generator(rng)
@@ -174,6 +235,10 @@ def embedded_reber(n: int = 100, rng: Rng = 0) -> list[str]:
     """Strings of the embedded Reber grammar: B, T or P, a Reber string, the *same* T or P, E.
 
     Predicting that second T/P needs memory across the whole string.
+
+    Args:
+        n: >= 1, the number of strings.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
     """
     n = _count("n", n)
     gen = as_generator(rng)
@@ -185,7 +250,13 @@ def embedded_reber(n: int = 100, rng: Rng = 0) -> list[str]:
 
 
 def one_hot(strings: list[str], alphabet: str = REBER_SYMBOLS, dtype: object = np.float64) -> list[np.ndarray]:
-    """Each string as a (len, len(alphabet)) one-hot array."""
+    """Each string as a (len, len(alphabet)) one-hot array.
+
+    Args:
+        strings: the strings; every character must be in ``alphabet``.
+        alphabet: the symbols, in the order of the one-hot columns (default ``REBER_SYMBOLS``, "BTSXPVE").
+        dtype: float32 or float64, of the arrays.
+    """
     index = {c: i for i, c in enumerate(alphabet)}
     eye = np.eye(len(alphabet), dtype=check_float_dtype(dtype))
     return [eye[[index[c] for c in s]] for s in strings]
@@ -229,6 +300,10 @@ def char_corpus(sentences: int = 400, rng: Rng = 0) -> str:
 
     For character-level language models: regular enough to learn in seconds, varied enough
     that sampling shows what was learned.
+
+    Args:
+        sentences: >= 1, the number of lines, each ending in a newline.
+        rng: a ``np.random.Generator`` or an int seed (default 0).
     """
     sentences = _count("sentences", sentences)
     gen = as_generator(rng)
@@ -250,6 +325,12 @@ def minibatches(
     """One pass over the arrays (same first axis) in batches; shuffled from ``rng`` if asked.
 
     The last batch may be smaller.
+
+    Args:
+        *arrays: one or more arrays with the same length along the first axis.
+        batch_size: >= 1, the rows per batch.
+        shuffle: whether to visit the rows in a random order (default True) or in order.
+        rng: a ``np.random.Generator`` or an int seed for the order (default 0).
     """
     if not arrays:
         raise ValueError("minibatches needs at least one array")

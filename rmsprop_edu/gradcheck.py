@@ -54,7 +54,11 @@ class ParameterCheck:
 
 
 def verdict(error: float) -> str:
-    """Name a relative error: good below 1e-7, acceptable below 1e-4, suspicious below 1e-2, else wrong."""
+    """Name a relative error: good below 1e-7, acceptable below 1e-4, suspicious below 1e-2, else wrong.
+
+    Args:
+        error: a relative error, >= 0 (NaN counts as wrong).
+    """
     if error < 1e-7:
         return "good"
     if error < 1e-4:
@@ -66,7 +70,11 @@ def verdict(error: float) -> str:
 
 @dataclass
 class GradcheckReport:
-    """What :func:`check_gradients` found, one :class:`ParameterCheck` per parameter; ``report[name]`` picks one."""
+    """What :func:`check_gradients` found, one :class:`ParameterCheck` per parameter; ``report[name]`` picks one.
+
+    Attributes:
+        checks: one :class:`ParameterCheck` per parameter, in the model's order, then ``"input"`` if checked.
+    """
 
     checks: list[ParameterCheck]
 
@@ -105,6 +113,18 @@ def check_gradients(
 
     ``forward(model, x)`` replaces ``model(x)`` when the model needs more arguments
     (an initial state, say). Dropout must be in eval mode (or seeded per call).
+
+    Args:
+        model: the Module to check; its parameters must be float64. Its gradients are reset
+            (``zero_grad``) and left holding the backward gradient.
+        loss: the Loss applied to the model's output.
+        x: the input; a float64 array's entries are perturbed too (restored afterwards).
+        target: the target passed to the loss.
+        h: the finite-difference step (default 1e-3).
+        forward: ``forward(model, x)`` computing the output, when ``model(x)`` is not enough;
+            default None, meaning ``model(x)``.
+        check_input: whether to check the input's gradient as well (default True), for a float64
+            array input whose backward returns a gradient.
     """
     run = forward or (lambda m, inp: m(inp))
 

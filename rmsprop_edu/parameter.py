@@ -138,7 +138,12 @@ class Parameter:
         return int(self.data.size)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradient (``None``), or fill it with zeros if ``set_to_none=False``."""
+        """Forget the gradient (``None``), or fill it with zeros if ``set_to_none=False``.
+
+        Args:
+            set_to_none: True (default) sets ``.grad`` to None; False zeroes the existing array in
+                place (a gradient that is None stays None).
+        """
         if set_to_none or self._grad is None:
             self._grad = None
         else:
@@ -149,6 +154,12 @@ class Parameter:
 
         ``owned=True`` says ``g`` is a fresh array nobody else holds, so it can become
         ``.grad`` without a copy.
+
+        Args:
+            g: the gradient to add, shaped like ``.data`` (else ValueError).
+            owned: True when ``g`` is fresh and nobody else holds it: on first use it then becomes
+                ``.grad`` itself if it already has the parameter's dtype and is C-contiguous;
+                otherwise (default False) ``.grad`` starts as a copy.
         """
         if np.shape(g) != self.data.shape:
             raise ValueError(

@@ -49,6 +49,12 @@ def plot_contours(surface: Surface, ax: Axes | None = None, levels: int = 30, re
     """Filled contours of ``surface`` over its bounds, with its minima and a colour bar.
 
     Levels are log-spaced where its range demands it; the minima are marked by white stars.
+
+    Args:
+        surface: the test function to draw, over its ``bounds``.
+        ax: the Axes to draw on (default: a new figure's).
+        levels: the number of contour levels (default 30).
+        resolution: grid points per axis at which the surface is evaluated (default 250).
     """
     from matplotlib import colors
 
@@ -127,6 +133,13 @@ def plot_paths(
     Each line is labelled with the optimizer's settings. The legend goes under the axes
     (outside the data, where it cannot cover a path or a minimum); ``legend=False`` leaves
     it to the caller.
+
+    Args:
+        surface: the surface the trajectories ran on; sets the axes' limits.
+        trajectories: the runs to draw, each in its own colour; non-finite points are left out.
+        ax: the Axes to draw on (default: a new figure's, grown to fit the legend).
+        contours: whether to draw the surface's contours first (default True).
+        legend: whether to add the legend under the axes (default True).
     """
     created = ax is None
     ax = _axes(ax)
@@ -162,6 +175,13 @@ def plot_losses(
     floor; when any is, a dotted line marks the floor and a note says so, so that a flat
     tail there is not read as a stall. The legend goes under the axes (``legend=False``
     leaves it to the caller).
+
+    Args:
+        trajectories: the runs, each drawn as its losses against step.
+        surface: the surface they ran on, for its f_min (default None: the raw losses, on a log axis).
+            A surface whose f_min is not finite gives a linear axis.
+        ax: the Axes to draw on (default: a new figure's, grown to fit the legend).
+        legend: whether to add the legend under the axes (default True).
     """
     created = ax is None
     ax = _axes(ax)
@@ -223,6 +243,12 @@ def race_figure(
     outside the data, so it never covers a path or a minimum. The layout is fixed in
     inches (no layout pass), so the text keeps its size: ticks and labels 10 pt,
     legend and caption 9 pt at the figure's 13-inch width.
+
+    Args:
+        surface: the surface the trajectories ran on.
+        trajectories: the runs, with the same colours in both panels.
+        caption: how the contenders were tuned, wrapped under the legend (default None: none).
+        title: the figure's title (default None: the surface's name, the number of steps and the start).
     """
     plt = _plt()
     width, axes_height, fontsize = 13.0, 4.4, 9.0
@@ -279,6 +305,13 @@ def plot_surface_3d(
     above it, so a path in a valley is not hidden under the surface's faces; the parts of
     a path outside the plotted square are left out (3-D axes do not clip). Five ticks per
     axis at 8 pt keep the tick labels apart.
+
+    Args:
+        surface: the test function to draw, over its ``bounds``.
+        trajectories: the runs to draw on it (default none).
+        ax: a 3-D Axes to draw on (default: a new figure's).
+        resolution: grid points per axis at which the surface is evaluated (default 80).
+        legend: whether to add the legend under the axes when there are paths (default True).
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -339,6 +372,14 @@ def animate_race(
     The legend sits under the axes, outside the data. The GIF is drawn by blitting: the
     contours are rendered once, and each frame redraws only the paths, their heads, the
     legend and the step counter.
+
+    Args:
+        surface: the surface the trajectories ran on, drawn as contours.
+        trajectories: the runs, all with the same number of steps (the first one's sets the frames' steps).
+        path: where to write the GIF (a ``.gif`` file); None (default) returns HTML/JS instead.
+        frames: the number of frames, in [2, 10000), spread evenly over the steps (default 60).
+        fps: frames per second (default 12).
+        caption: text wrapped under the legend (default None: none).
     """
     from matplotlib import animation
 
@@ -481,7 +522,12 @@ def _log_scale_if_positive(ax: Axes, *values: np.ndarray) -> None:
 
 
 def plot_effective_lr(trajectory: Trajectory, ax: Axes | None = None) -> Axes:
-    """The effective learning rate of each coordinate (x, y) against step, log scale."""
+    """The effective learning rate of each coordinate (x, y) against step, log scale.
+
+    Args:
+        trajectory: a run on a 2-D surface; its ``effective_lr`` is drawn from step 1.
+        ax: the Axes to draw on (default: a new figure's).
+    """
     ax = _axes(ax)
     steps = np.arange(1, len(trajectory.effective_lr) + 1)
     for k, name in enumerate("xy"):
@@ -516,6 +562,15 @@ def decay_contrast_figure(
     constant or one half-life ln 0.5/ln rho (both drawn for comparison; the arrow
     marks the 10 % recovery). Adagrad's rate hardly moves: its sum remembers every
     old gradient.
+
+    Args:
+        lr: the learning rate of both optimizers, > 0 (default 0.01).
+        rho: RMSProp's decay, in (0, 1) (default 0.9).
+        gradient: the gradient g fed at every step, non-zero and finite (default 1.0).
+        steps: the number of steps, >= 2 (default 300).
+        switch_at: the last step with gradient g in the right panel, in [1, steps - 1] (default 150).
+        factor: the gradient after the switch is ``factor * g``, factor in (0, 1) (default 0.1).
+        eps: both optimizers' eps, > 0 (default 1e-8).
 
     Raises:
         ValueError: ``gradient`` is zero or not finite (both rates would sit at the
@@ -624,6 +679,12 @@ def plot_sensitivity(
     ``results`` maps a label to ``(lrs, final_losses)``; diverged runs (inf) are marked
     with an x above the curves. Losses below ``LOSS_FLOOR`` are drawn at the floor (a dotted
     line says so). The legend goes under the axes (``legend=False`` leaves it to the caller).
+
+    Args:
+        results: label -> ``(lrs, final_losses)``, two 1-D arrays of the same length.
+        horizon: the number of steps of each run, for the y label (default None: "final loss").
+        ax: the Axes to draw on (default: a new figure's, grown to fit the legend).
+        legend: whether to add the legend under the axes (default True).
     """
     created = ax is None
     ax = _axes(ax)
@@ -654,6 +715,12 @@ def quadratic_theory_figure(condition: float = 10.0, momentum: float = 0.9, step
     stable only for lr < 2/lambda_max; momentum: spectral radius of its 2x2 iteration).
     Runs that left the box ``|x| < 1e6`` within ``steps`` steps are marked by crosses at 1.42.
     Dashed lines mark both edges; the title compares the two methods' best rates (theory).
+
+    Args:
+        condition: the curvature along y (along x it is 1): the condition number, for condition >= 1
+            (default 10).
+        momentum: the heavy-ball coefficient mu of the second method (default 0.9).
+        steps: the steps of each measured run (default 200).
     """
     from .optim import SGD
     from .surfaces import quadratic
@@ -731,6 +798,17 @@ def plot_lr_bands(
 
     A recorder with no records yet (a run shorter than its ``every``) has nothing to
     draw: the axes then carry a note saying so, rather than an error.
+
+    Args:
+        steps: the training steps of the records, 1-D.
+        stats: parameter name -> ``(len(steps), len(percentiles))`` array of percentiles.
+        percentiles: the percentiles of the columns of ``stats`` (default 0, 10, 50, 90, 100).
+            The median line is the 50th (else the middle column), the band the 10th to the 90th.
+        ax: the Axes to draw on (default: a new figure's).
+        show_minmax: whether to draw the first-to-last-column (min-max) band too (default False).
+        ceiling: the height of a dotted ceiling line, e.g. lr/eps (default None: no line).
+        colors: the tensors' colours, in order and cycled (default None: C0, C1, ...).
+        legend: ``"outside"`` (default, right of the axes), ``"inside"`` or None (no legend).
     """
     if legend is not None:
         from ._validation import check_choice
@@ -768,7 +846,14 @@ def plot_lr_bands(
 
 
 def plot_lr_heatmap(matrix: np.ndarray, ax: Axes | None = None, title: str = "effective learning rate") -> Axes:
-    """One weight matrix's effective learning rates (log colour scale), element by element."""
+    """One weight matrix's effective learning rates (log colour scale), element by element.
+
+    Args:
+        matrix: (rows, columns) rates, rows the input units and columns the output units; a
+            1-D array is drawn as one row. The colour scale spans the positive values.
+        ax: the Axes to draw on (default: a new figure's).
+        title: the panel's title (default "effective learning rate").
+    """
     from matplotlib import colors
 
     ax = _axes(ax)
@@ -801,6 +886,13 @@ def network_lr_figure(
 
     A recorder with no records yet (the run was shorter than its ``every``) gives a
     figure with a note that says so, never an error.
+
+    Args:
+        recorder: the :class:`~rmsprop_edu.train.EffectiveLRRecorder` after training.
+        heatmap: the name of the parameter whose last snapshot is drawn as the heatmap (default
+            None: the first snapshot kept); a name without snapshots gives no heatmap.
+        title: the figure's title (default None: none).
+        ceiling: the height of a dotted ceiling line in each panel, e.g. lr/eps (default None: no line).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch

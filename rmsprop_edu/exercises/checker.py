@@ -374,6 +374,11 @@ def check(name: str, fn: Callable[..., Any]) -> CheckResult:
     or ``"adamw"``; ``fn`` has the signature of ``templates.<name>_step``. It may
     update its arguments in place (they are copies) and return them, or return new
     arrays. Returns a :class:`CheckResult` that prints as a short explanation.
+
+    Args:
+        name: the exercise, one of ``"sgd_momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``,
+            ``"adamw"`` (anything else raises ValueError).
+        fn: the student's update rule, called as ``templates.<name>_step`` is.
     """
     if name not in EXERCISES:
         raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got {name!r}")
@@ -425,27 +430,47 @@ _TEMPLATE_HINT = (
 
 
 def check_sgd_momentum(fn: Callable[..., Any]) -> CheckResult:
-    """Check ``sgd_momentum_step(theta, grad, velocity, lr, momentum) -> (theta, velocity)``."""
+    """Check ``sgd_momentum_step(theta, grad, velocity, lr, momentum) -> (theta, velocity)``.
+
+    Args:
+        fn: the student's update rule, with that signature; same as ``check("sgd_momentum", fn)``.
+    """
     return check("sgd_momentum", fn)
 
 
 def check_adagrad(fn: Callable[..., Any]) -> CheckResult:
-    """Check ``adagrad_step(theta, grad, sum_sq, lr, eps) -> (theta, sum_sq)``."""
+    """Check ``adagrad_step(theta, grad, sum_sq, lr, eps) -> (theta, sum_sq)``.
+
+    Args:
+        fn: the student's update rule, with that signature; same as ``check("adagrad", fn)``.
+    """
     return check("adagrad", fn)
 
 
 def check_rmsprop(fn: Callable[..., Any]) -> CheckResult:
-    """Check ``rmsprop_step(theta, grad, square_avg, lr, rho, eps) -> (theta, square_avg)``."""
+    """Check ``rmsprop_step(theta, grad, square_avg, lr, rho, eps) -> (theta, square_avg)``.
+
+    Args:
+        fn: the student's update rule, with that signature; same as ``check("rmsprop", fn)``.
+    """
     return check("rmsprop", fn)
 
 
 def check_adam(fn: Callable[..., Any]) -> CheckResult:
-    """Check ``adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps) -> (theta, m, v)``."""
+    """Check ``adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps) -> (theta, m, v)``.
+
+    Args:
+        fn: the student's update rule, with that signature; same as ``check("adam", fn)``.
+    """
     return check("adam", fn)
 
 
 def check_adamw(fn: Callable[..., Any]) -> CheckResult:
-    """Check ``adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (theta, m, v)``."""
+    """Check ``adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (theta, m, v)``.
+
+    Args:
+        fn: the student's update rule, with that signature; same as ``check("adamw", fn)``.
+    """
     return check("adamw", fn)
 
 

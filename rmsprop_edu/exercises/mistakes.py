@@ -23,7 +23,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Mistake:
-    """A named wrong variant of an update rule."""
+    """A named wrong variant of an update rule.
+
+    Attributes:
+        diagnosis: the mistake's name, e.g. ``"sign_of_the_update"``; several variants may share one.
+        step: the wrong update rule, with the signature of its exercise's template; returns new arrays.
+        what: one sentence saying what this variant does wrong.
+        hint: one sentence saying how to fix it.
+    """
 
     diagnosis: str
     step: Callable[..., Any]

@@ -45,6 +45,13 @@ def sgd_momentum_step(
     torch sets velocity = grad at the first step; since velocity starts at zeros,
     the formula above does exactly that. Note that lr stays *outside* the velocity.
 
+    Args:
+        theta: the parameters, a 1-D array.
+        grad: the gradient at theta, shaped like theta.
+        velocity: the momentum buffer, shaped like theta (zeros before the first step).
+        lr: the learning rate.
+        momentum: the decay of the velocity, in [0, 1).
+
     Returns:
         (theta, velocity)
     """
@@ -61,6 +68,13 @@ def adagrad_step(
         sum_sq <- sum_sq + grad^2                        the plain sum of every squared gradient
         theta  <- theta - lr * grad / (sqrt(sum_sq) + eps)       eps OUTSIDE the root
 
+    Args:
+        theta: the parameters, a 1-D array.
+        grad: the gradient at theta, shaped like theta.
+        sum_sq: the sum of every squared gradient so far, shaped like theta (zeros before the first step).
+        lr: the learning rate.
+        eps: added to sqrt(sum_sq), outside the root, so the division never is by zero.
+
     Returns:
         (theta, sum_sq)
     """
@@ -76,6 +90,15 @@ def rmsprop_step(
 
         square_avg <- rho*square_avg + (1 - rho)*grad^2     a decaying average of squared gradients
         theta      <- theta - lr * grad / (sqrt(square_avg) + eps)      eps OUTSIDE the root
+
+    Args:
+        theta: the parameters, a 1-D array.
+        grad: the gradient at theta, shaped like theta.
+        square_avg: the decaying average of squared gradients, shaped like theta (zeros before
+            the first step).
+        lr: the learning rate.
+        rho: the decay of square_avg, in [0, 1) (torch's ``alpha``).
+        eps: added to sqrt(square_avg), outside the root, so the division never is by zero.
 
     Returns:
         (theta, square_avg)
@@ -106,6 +129,17 @@ def adam_step(
 
     Return m and v, not m_hat and v_hat.
 
+    Args:
+        theta: the parameters, a 1-D array.
+        grad: the gradient at theta, shaped like theta.
+        m: the average of the gradient, shaped like theta (zeros before the first step).
+        v: the average of the squared gradient, shaped like theta (zeros before the first step).
+        t: the step count, 1 at the first step.
+        lr: the learning rate.
+        beta1: the decay of m, in [0, 1).
+        beta2: the decay of v, in [0, 1).
+        eps: added to sqrt(v_hat), outside the root.
+
     Returns:
         (theta, m, v)
     """
@@ -130,6 +164,18 @@ def adamw_step(
 
         theta <- theta * (1 - lr*weight_decay)          decoupled decay, first
         then Adam's step (adam_step) with the raw gradient: the decay never enters m or v
+
+    Args:
+        theta: the parameters, a 1-D array.
+        grad: the gradient at theta (without decay), shaped like theta.
+        m: the average of the gradient, shaped like theta (zeros before the first step).
+        v: the average of the squared gradient, shaped like theta (zeros before the first step).
+        t: the step count, 1 at the first step.
+        lr: the learning rate; it also scales the decay.
+        beta1: the decay of m, in [0, 1).
+        beta2: the decay of v, in [0, 1).
+        eps: added to sqrt(v_hat), outside the root.
+        weight_decay: the decoupled decay coefficient: theta shrinks by the factor 1 - lr*weight_decay.
 
     Returns:
         (theta, m, v)

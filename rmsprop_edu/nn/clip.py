@@ -15,6 +15,12 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     """Scale all gradients together so that their joint L2 norm is at most ``max_norm``.
 
     Returns the norm *before* clipping (log it: it is how you notice exploding gradients).
+
+    Args:
+        params: the Parameters; those whose ``.grad`` is None are skipped. Consumed once, so an
+            iterator works.
+        max_norm: the largest joint norm allowed, > 0; a larger norm scales every gradient by
+            ``max_norm / (norm + 1e-6)``.
     """
     check_range("max_norm", max_norm, 0.0, math.inf, low_open=True)
     grads = [p.grad for p in params if p.grad is not None]
@@ -28,7 +34,12 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
 
 
 def clip_grad_value(params: Iterable[Parameter], clip_value: float) -> None:
-    """Clip every gradient element to [-clip_value, clip_value]."""
+    """Clip every gradient element to [-clip_value, clip_value].
+
+    Args:
+        params: the Parameters; those whose ``.grad`` is None are skipped.
+        clip_value: the largest magnitude allowed, > 0.
+    """
     check_range("clip_value", clip_value, 0.0, math.inf, low_open=True)
     for p in params:
         if p.grad is not None:

@@ -28,6 +28,15 @@ class Linear(Module):
     Shapes: x: (..., in_features), W: (in_features, out_features), b: (out_features,),
     y: (..., out_features). Backward: dW = x^T dy, db = sum of dy, dx = dy W^T; with
     ``input_grad=False`` it skips dx, a matrix product (the first layer's input is data).
+
+    Args:
+        in_features: D_in >= 1, the size of the input's last axis.
+        out_features: D_out >= 1, the size of the output's last axis.
+        rng (np.random.Generator | int | None): a Generator or an int seed for the initial weights
+            (None, the default: fresh entropy).
+        dtype: float32 or float64, of the parameters and of the inputs ``forward`` accepts.
+        init_: ``"xavier"`` (uniform Glorot, the default) or ``"he"`` (normal, for ReLU layers) for
+            the weight; the bias starts at 0.
     """
 
     def __init__(
@@ -46,7 +55,11 @@ class Linear(Module):
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = x W + b for x: (..., in_features) -> y: (..., out_features); caches x."""
+        """Forward: y = x W + b for x: (..., in_features) -> y: (..., out_features); caches x.
+
+        Args:
+            x: (..., in_features), of the layer's dtype.
+        """
         check_input("Linear", x, self.in_features, self.dtype)
         self._x = x
         out = x @ self.weight.data
@@ -54,7 +67,12 @@ class Linear(Module):
         return out
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Add dW = x^T dy and db = sum of dy into ``.grad``; return dx = dy W^T (None without input_grad)."""
+        """Add dW = x^T dy and db = sum of dy into ``.grad``; return dx = dy W^T (None without input_grad).
+
+        Args:
+            dout: dy, (..., out_features), shaped like the output of ``forward``.
+            input_grad: whether to compute and return dx (False skips the product dy W^T).
+        """
         x = self._cached(self._x)
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
         self.weight.accumulate_grad(x2.T @ d2, owned=True)  # dW = x^T dy
@@ -76,18 +94,31 @@ class ReLU(Module):
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = max(x, 0), shaped like x; caches the mask "not x <= 0"."""
+        """Forward: y = max(x, 0), shaped like x; caches the mask "not x <= 0".
+
+        Args:
+            x: an array of any shape.
+        """
         self._mask = ~(x <= 0)
         return np.where(self._mask, x, x.dtype.type(0))
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dx = dy where x > 0 (and where x is NaN), else 0."""
+        """Backward: dx = dy where x > 0 (and where x is NaN), else 0.
+
+        Args:
+            dout: dy, shaped like x.
+            input_grad: whether to return dx (False: return None).
+        """
         mask = self._cached(self._mask)
         return np.where(mask, dout, dout.dtype.type(0)) if input_grad else None
 
 
 class LeakyReLU(Module):
-    """y = x for x > 0, slope * x otherwise; dy/dx = 1 for x > 0, slope otherwise."""
+    """y = x for x > 0, slope * x otherwise; dy/dx = 1 for x > 0, slope otherwise.
+
+    Args:
+        slope: the slope for x <= 0, in [0, 1) (default 0.01; 0 gives ReLU).
+    """
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
@@ -95,12 +126,21 @@ class LeakyReLU(Module):
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = x where x > 0, slope * x elsewhere, shaped like x; caches the mask x > 0."""
+        """Forward: y = x where x > 0, slope * x elsewhere, shaped like x; caches the mask x > 0.
+
+        Args:
+            x: an array of any shape.
+        """
         self._mask = x > 0
         return np.where(self._mask, x, self.slope * x)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dx = dy where x > 0, slope * dy elsewhere."""
+        """Backward: dx = dy where x > 0, slope * dy elsewhere.
+
+        Args:
+            dout: dy, shaped like x.
+            input_grad: whether to return dx (False: return None).
+        """
         mask = self._cached(self._mask)
         return np.where(mask, dout, self.slope * dout) if input_grad else None
 
@@ -113,12 +153,21 @@ class Tanh(Module):
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = tanh(x), shaped like x; caches y."""
+        """Forward: y = tanh(x), shaped like x; caches y.
+
+        Args:
+            x: an array of any shape.
+        """
         self._y = np.tanh(x)
         return self._y
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dx = dy (1 - y^2), from the cached output."""
+        """Backward: dx = dy (1 - y^2), from the cached output.
+
+        Args:
+            dout: dy, shaped like x.
+            input_grad: whether to return dx (False: return None).
+        """
         y = self._cached(self._y)
         return dout * (1 - y * y) if input_grad else None
 
@@ -138,12 +187,21 @@ class Sigmoid(Module):
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = 1 / (1 + e^-x), shaped like x; caches y."""
+        """Forward: y = 1 / (1 + e^-x), shaped like x; caches y.
+
+        Args:
+            x: an array of any shape.
+        """
         self._y = sigmoid(x)
         return self._y
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dx = dy y (1 - y), from the cached output."""
+        """Backward: dx = dy y (1 - y), from the cached output.
+
+        Args:
+            dout: dy, shaped like x.
+            input_grad: whether to return dx (False: return None).
+        """
         y = self._cached(self._y)
         return dout * y * (1 - y) if input_grad else None
 
@@ -153,6 +211,11 @@ class Dropout(Module):
 
     In eval mode (and for p = 0) it is the identity. Backward: dx = dy * m / (1 - p), the same
     scale. The mask comes from the layer's own seeded Generator, so runs are reproducible.
+
+    Args:
+        p: the probability of dropping each element, in [0, 1) (default 0.5; 0 is the identity).
+        rng (np.random.Generator | int | None): a Generator or an int seed for the masks (None, the
+            default: fresh entropy).
     """
 
     def __init__(self, p: float = 0.5, rng: Rng = None) -> None:
@@ -162,7 +225,11 @@ class Dropout(Module):
         self._scale: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Forward: y = x * m / (1 - p) in training mode (a fresh mask m), x itself in eval mode; caches the scale."""
+        """Forward: y = x * m / (1 - p) in training mode (a fresh mask m), x itself in eval mode; caches the scale.
+
+        Args:
+            x: an array of any shape; the mask has the same shape.
+        """
         if not self.training or self.p == 0:
             self._scale = np.ones((), dtype=x.dtype)
             return x
@@ -171,7 +238,12 @@ class Dropout(Module):
         return x * self._scale
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dx = dy * m / (1 - p), the forward pass's scale."""
+        """Backward: dx = dy * m / (1 - p), the forward pass's scale.
+
+        Args:
+            dout: dy, shaped like x.
+            input_grad: whether to return dx (False: return None).
+        """
         scale = self._cached(self._scale)
         return dout * scale if input_grad else None
 
@@ -182,6 +254,13 @@ class Embedding(Module):
     The table is the parameter ``weight: (num, dim)``. Backward scatters dout into the rows that
     were used (np.add.at handles repeated indices). Integer indices have no gradient, so it
     returns None whatever ``input_grad`` says.
+
+    Args:
+        num: the number of rows (the vocabulary size), >= 1.
+        dim: the size of each row, >= 1.
+        rng (np.random.Generator | int | None): a Generator or an int seed for the table, drawn from
+            N(0, 0.1^2) (None, the default: fresh entropy).
+        dtype: float32 or float64, of the table.
     """
 
     def __init__(self, num: int, dim: int, rng: Rng = None, dtype: object = np.float64) -> None:
@@ -195,7 +274,11 @@ class Embedding(Module):
         self._idx: np.ndarray | None = None
 
     def forward(self, idx: np.ndarray) -> np.ndarray:
-        """Forward: out = weight[idx]: ``idx: (...)`` of ints in [0, num) -> ``(..., dim)``; caches idx."""
+        """Forward: out = weight[idx]: ``idx: (...)`` of ints in [0, num) -> ``(..., dim)``; caches idx.
+
+        Args:
+            idx: integer indices of any shape, each in [0, num).
+        """
         idx = np.asarray(idx)
         if not np.issubdtype(idx.dtype, np.integer):
             raise TypeError(f"Embedding expects integer indices, got dtype {idx.dtype}")
@@ -205,7 +288,12 @@ class Embedding(Module):
         return self.weight.data[idx]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> None:
-        """Scatter-add dout: (..., dim) into the used rows of ``weight.grad``; return None (integer input)."""
+        """Scatter-add dout: (..., dim) into the used rows of ``weight.grad``; return None (integer input).
+
+        Args:
+            dout: (..., dim), shaped like the output of ``forward``.
+            input_grad: ignored: integer indices have no gradient.
+        """
         idx = self._cached(self._idx)
         grad = np.zeros_like(self.weight.data)
         np.add.at(grad, idx, dout)  # each used row gets the sum of its gradients

@@ -50,7 +50,12 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """Forward: the mean of -log softmax(logits)[target]; caches the log-probabilities and the targets."""
+        """Forward: the mean of -log softmax(logits)[target]; caches the log-probabilities and the targets.
+
+        Args:
+            logits: (..., C), unnormalised class scores.
+            target: (...) of ints in [0, C), the class at each position.
+        """
         target = np.asarray(target)
         classes = logits.shape[-1]
         if not np.issubdtype(target.dtype, np.integer):
@@ -86,7 +91,12 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        """Forward: the mean of (pred - target)^2; caches the difference."""
+        """Forward: the mean of (pred - target)^2; caches the difference.
+
+        Args:
+            pred: the predictions, any shape.
+            target: shaped like ``pred``; cast to pred's dtype.
+        """
         _same_shape("MSELoss", pred, target)
         diff = pred - np.asarray(target, dtype=pred.dtype)  # the target takes pred's dtype: float32 stays float32
         self._cache = (diff,)
@@ -107,7 +117,12 @@ class BCEWithLogits(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """Forward: the mean of ``max(z, 0) - z y + log(1 + exp(-|z|))``; caches the logits and the targets."""
+        """Forward: the mean of ``max(z, 0) - z y + log(1 + exp(-|z|))``; caches the logits and the targets.
+
+        Args:
+            logits: z, any shape.
+            target: y, shaped like the logits, values in [0, 1]; cast to the logits' dtype.
+        """
         _same_shape("BCEWithLogits", logits, target)
         target = np.asarray(target, dtype=logits.dtype)
         if target.size and (target.min() < 0 or target.max() > 1):

@@ -51,20 +51,34 @@ class Module:
 
     # ---------------------------------------------------------------- structure
     def add_parameter(self, name: str, data: np.ndarray) -> Parameter:
-        """Register ``data`` as this module's Parameter ``name`` and return it."""
+        """Register ``data`` as this module's Parameter ``name`` and return it.
+
+        Args:
+            name: the parameter's name within this module (``"weight"``, ``"W_h"``).
+            data: the initial value, wrapped as it is in a Parameter.
+        """
         param = Parameter(data, name=name)
         self._params[name] = param
         return param
 
     def add_module(self, name: str, module: Module) -> Module:
-        """Register ``module`` as the child ``name`` (its parameters become ``name.*``) and return it."""
+        """Register ``module`` as the child ``name`` (its parameters become ``name.*``) and return it.
+
+        Args:
+            name: the child's name, the prefix of its parameters' names.
+            module: a Module (anything else raises TypeError).
+        """
         if not isinstance(module, Module):
             raise TypeError(f"{name} must be a Module, got {type(module).__name__}")
         self._children[name] = module
         return module
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Yield (dotted name, Parameter): this module's own first, then each child's, in order."""
+        """Yield (dotted name, Parameter): this module's own first, then each child's, in order.
+
+        Args:
+            prefix: prepended to every name (a parent passes ``"child_name."``); default ``""``.
+        """
         for name, param in self._params.items():
             yield prefix + name, param
         for child_name, child in self._children.items():
@@ -84,7 +98,11 @@ class Module:
             param.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (``mode=False``: eval mode) here and in every child; return self."""
+        """Set training mode (``mode=False``: eval mode) here and in every child; return self.
+
+        Args:
+            mode: True (default) for training mode, False for eval mode.
+        """
         self.training = mode
         for child in self._children.values():
             child.train(mode)
@@ -96,7 +114,11 @@ class Module:
 
     # ------------------------------------------------------------------ compute
     def forward(self, x: Any) -> Any:
-        """Compute the output and cache exactly what ``backward`` needs (override)."""
+        """Compute the output and cache exactly what ``backward`` needs (override).
+
+        Args:
+            x: the input; its type and shape depend on the module.
+        """
         raise NotImplementedError
 
     def backward(self, dout: Any, input_grad: bool = True) -> Any:
@@ -145,7 +167,11 @@ class Sequential(Module):
         return len(self._children)
 
     def forward(self, x: Any) -> Any:
-        """Apply the modules in order, each to the previous one's output."""
+        """Apply the modules in order, each to the previous one's output.
+
+        Args:
+            x: the input of the first module.
+        """
         for module in self._children.values():
             x = module(x)
         return x
@@ -154,6 +180,10 @@ class Sequential(Module):
         """Backward through the modules in reverse order; ``input_grad`` reaches the first only.
 
         Every other module's input gradient is needed: it is the gradient at the output of the module before.
+
+        Args:
+            dout: d(loss)/d(output of the last module).
+            input_grad: passed to the first module's ``backward``: False when the input is data.
         """
         modules = list(self._children.values())
         for module in reversed(modules[1:]):

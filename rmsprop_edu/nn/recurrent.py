@@ -141,6 +141,15 @@ class RNN(_Recurrent):
 
     Shapes: x: (B, T, D), h0: (B, H), W_x: (D, H), W_h: (H, H), b: (H,), hs: (B, T, H).
     W_h starts orthogonal.
+
+    Args:
+        input_size: D >= 1, the number of input features.
+        hidden_size: H >= 1, the size of the hidden state.
+        rng (np.random.Generator | int | None): a Generator or an int seed for the initial weights
+            (None, the default: fresh entropy).
+        dtype: float32 or float64, of the parameters and of the inputs ``forward`` accepts.
+        truncate: k >= 1 for truncated BPTT (the gradient stops between steps t and t - 1 at every
+            positive multiple t of k), or None (default) for full BPTT.
     """
 
     def __init__(
@@ -273,6 +282,15 @@ class LSTM(_Recurrent):
 
     Shapes: x: (B, T, D), state (h0, c0): (B, H) each, W_x: (D, 4H), W_h: (H, 4H), b: (4H,),
     hs: (B, T, H). The forget gate's bias starts at 1, so the cell remembers by default.
+
+    Args:
+        input_size: D >= 1, the number of input features.
+        hidden_size: H >= 1, the size of the hidden (and cell) state.
+        rng (np.random.Generator | int | None): a Generator or an int seed for the initial weights
+            (None, the default: fresh entropy).
+        dtype: float32 or float64, of the parameters and of the inputs ``forward`` accepts.
+        truncate: k >= 1 for truncated BPTT (the gradient stops between steps t and t - 1 at every
+            positive multiple t of k), or None (default) for full BPTT.
     """
 
     def __init__(
@@ -416,6 +434,15 @@ class GRU(_Recurrent):
         dx_t = da_t W_x^T,   dh0 = dh_0 * z_0 + du_0 W_h^T
 
     Shapes: x: (B, T, D), h0: (B, H), W_x: (D, 3H), b: (3H,), W_h: (H, 3H), b_h: (3H,), hs: (B, T, H).
+
+    Args:
+        input_size: D >= 1, the number of input features.
+        hidden_size: H >= 1, the size of the hidden state.
+        rng (np.random.Generator | int | None): a Generator or an int seed for the initial weights
+            (None, the default: fresh entropy).
+        dtype: float32 or float64, of the parameters and of the inputs ``forward`` accepts.
+        truncate: k >= 1 for truncated BPTT (the gradient stops between steps t and t - 1 at every
+            positive multiple t of k), or None (default) for full BPTT.
     """
 
     def __init__(
@@ -488,12 +515,21 @@ class LastStep(Module):
         self._shape: tuple[int, ...] | None = None
 
     def forward(self, hs: np.ndarray) -> np.ndarray:
-        """Forward: the last hidden state, ``hs: (B, T, H)`` -> ``(B, H)``; caches the shape."""
+        """Forward: the last hidden state, ``hs: (B, T, H)`` -> ``(B, H)``; caches the shape.
+
+        Args:
+            hs: (B, T, H), the hidden states of a recurrent layer.
+        """
         self._shape = hs.shape
         return hs[:, -1]
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backward: dhs: (B, T, H), zero but for dout at the last step (None without input_grad)."""
+        """Backward: dhs: (B, T, H), zero but for dout at the last step (None without input_grad).
+
+        Args:
+            dout: (B, H), the gradient at the last hidden state.
+            input_grad: whether to return dhs (False: return None).
+        """
         shape = self._cached(self._shape)
         if not input_grad:  # its only output is the input gradient
             return None
