@@ -1152,6 +1152,12 @@ c.Execute.error_on_timeout = {{
     ],
 }}
 
+# feedback shows every test cell's result and the checker's diagnosis, but not the hidden tests' code
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+
 # with JupyterHub's exchange, set its folder (shared by teacher and students), e.g.
 # c.Exchange.root = "/srv/nbgrader/exchange"
 '''

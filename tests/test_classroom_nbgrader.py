@@ -164,6 +164,11 @@ def test_a_seeded_mistake_gets_partial_marks_and_named_feedback(course, student)
         assert f"Mistake: {mistake.diagnosis}" in text
         assert flat(mistake.what) in text and flat(mistake.hint) in text
     assert "First difference at step" in text or "Gradient check" in text
+    # the hidden tests' code is not listed in the feedback (their results and diagnoses are; a failing hidden
+    # test's traceback still shows the lines around the failing call)
+    if name == "ps1_rmsprop":
+        raw = (course / "feedback" / student / name / f"{name}.html").read_text(encoding="utf-8")
+        assert "_rng = np.random.default_rng(7)" not in raw  # from the hidden part of test_effective_lr_measured
 
 
 def test_an_endless_loop_is_stopped_and_scores_zero_while_the_rest_is_graded(course):
