@@ -140,26 +140,27 @@ def compare(
 
     steps = check_int("steps", steps, 1)
     tol = check_positive("tol", tol)
-    start = np.array(theta0, dtype=float if np.asarray(theta0).dtype.kind != "f" else None, copy=True)
-    first = make_a([Parameter(start.copy())])
-    second = make_b([Parameter(start.copy())])
+    start = np.array(theta0, copy=True)
+    if start.dtype.kind != "f":
+        start = start.astype(np.float64)
+    pa, pb = Parameter(start.copy()), Parameter(start.copy())
+    first, second = make_a([pa]), make_b([pb])
     a, b = _settings(first), _settings(second)
     differing = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if not _same(a.get(k), b.get(k))}
     if type(first) is not type(second):
         differing = {"optimizer": (type(first).__name__, type(second).__name__), **differing}
-    gaps = _gaps(make_a, make_b, start, gradient, steps)
+    gaps = _gaps(first, pa, second, pb, gradient, steps)
     over = np.flatnonzero(gaps > tol)
     closing: dict[str, float] = {}
     if type(first) is type(second):
         for key in differing:
-
-            def fixed(ps: list[Parameter], key: str = key) -> Optimizer:
-                return type(second)(ps, **{**b, key: a[key]})
-
+            pa, pb = Parameter(start.copy()), Parameter(start.copy())
             try:
-                closing[key] = float(_gaps(make_a, fixed, start, gradient, steps)[-1])
+                fixed = type(second)([pb], **{**b, key: a[key]})
             except (ValueError, TypeError):
                 closing[key] = float("nan")  # b does not accept a's value of this setting alone
+                continue
+            closing[key] = float(_gaps(make_a([pa]), pa, fixed, pb, gradient, steps)[-1])
     return Comparison(differing, gaps, int(over[0]) if over.size else None, closing)
 
 
@@ -172,14 +173,15 @@ def _same(x: Any, y: Any) -> bool:
 
 
 def _gaps(
-    make_a: Callable[[list[Parameter]], Optimizer],
-    make_b: Callable[[list[Parameter]], Optimizer],
-    start: np.ndarray,
+    opt_a: Optimizer,
+    pa: Parameter,
+    opt_b: Optimizer,
+    pb: Parameter,
     gradient: Callable[[np.ndarray, int], np.ndarray],
     steps: int,
 ) -> np.ndarray:
-    pa, pb = Parameter(start.copy()), Parameter(start.copy())
-    opt_a, opt_b = make_a([pa]), make_b([pb])
+    """Step both optimizers on their own parameters (same start) and return the relative gap after each step."""
+    start = pa.data.copy()
     floor = max(float(np.abs(start).max(initial=0.0)), 1e-12) * 1e-3
     gaps = np.zeros(steps + 1)
     for t in range(steps):
