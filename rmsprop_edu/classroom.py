@@ -42,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from .exercises.checker import CheckResult, check
+from . import fresh_process
+from .exercises.checker import EXERCISES, CheckResult, check
 from .exercises.mistakes import Mistake
 
 CHECK_SECONDS = 10.0  # what a student's function gets to finish one check
@@ -127,6 +128,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+_SHIP_HINT = (
+    "define each function with def at the top level of a cell, using only NumPy, your other functions and plain values."
+)
+_TIME_LIMIT = (
+    "Your function did not finish within {seconds:g} s, so the check stopped it.\n"
+    "Hint: look for a loop that never ends (a `while` whose condition never changes), "
+    "or work that grows with every step."
+)
+
+
 def _contained(name: str, run: Callable[[], CheckResult], seconds: float) -> CheckResult:
     """``run()`` with a time limit and the student's prints hidden (their amount is reported on failure)."""
     printed = io.StringIO()
@@ -134,19 +145,52 @@ def _contained(name: str, run: Callable[[], CheckResult], seconds: float) -> Che
         with _time_limit(seconds), contextlib.redirect_stdout(printed):
             result = run()
     except _TimeLimit:
-        message = (
-            f"Your function did not finish within {seconds:g} s, so the check stopped it.\n"
-            "Hint: look for a loop that never ends (a `while` whose condition never changes), "
-            "or work that grows with every step."
-        )
-        return CheckResult(name, False, "time_limit", message)
+        return CheckResult(name, False, "time_limit", _TIME_LIMIT.format(seconds=seconds))
     if not result.passed and printed.tell() > 0:
         result.message += f"\n(Your function printed {printed.tell()} characters; the check hid them.)"
     return result
 
 
+def _fresh_check(
+    name: str, task: str, arguments: dict[str, Any], functions: dict[str, Callable[..., Any]], seconds: float
+) -> CheckResult:
+    """Run ``task`` on the student's ``functions`` in a fresh Python (see :mod:`rmsprop_edu.fresh_process`).
+
+    The verdict says what this notebook changed in rmsprop_edu or numpy, if anything (the
+    fresh Python does not see it); a function that changes them while it is checked fails.
+    """
+    try:
+        program = fresh_process.ship(functions)
+    except fresh_process.CannotShip as error:
+        message = f"The grader runs your function in a fresh Python, and could not send it there: {error}.\n"
+        return CheckResult(name, False, "cannot_send_to_the_grader", f"{message}Hint: {_SHIP_HINT}")
+    reply = fresh_process.run_in_fresh_process(task, arguments, program, seconds)
+    if reply.get("outcome") == "timeout":
+        return CheckResult(name, False, "time_limit", _TIME_LIMIT.format(seconds=seconds))
+    if reply.get("outcome") == "no_reply":
+        message = (
+            f"The check stopped without a verdict (its Python exited with code {reply['returncode']}): "
+            f"{reply['stderr'].strip()[-300:] or 'no message'}\n"
+            "Hint: does your function call exit(), or end the process some other way?"
+        )
+        return CheckResult(name, False, "no_verdict", message)
+    result = CheckResult(**reply["result"])
+    notebook_changes = fresh_process.changed(reply["pristine"], fresh_process.fingerprint())
+    if notebook_changes:
+        they = "it" if len(notebook_changes) == 1 else "they"
+        result.message += (
+            f"\nNote: this notebook changed {fresh_process.name_some(notebook_changes)} in memory. The check ran "
+            f"in a fresh Python with rmsprop_edu and numpy as installed, so {they} did not count."
+        )
+    return result
+
+
 def run_check(exercise: str, fn: Callable[..., Any], seconds: float = CHECK_SECONDS) -> CheckResult:
     """The checker's verdict on ``fn``, never raising: what a student runs before submitting.
+
+    The check runs in a fresh Python process, as the autograder's does: what the notebook
+    changed in rmsprop_edu or numpy does not count (the verdict names it), and a function that
+    changes them while it is checked fails.
 
     Args:
         exercise: ``"sgd_momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or ``"adamw"``.
@@ -156,7 +200,9 @@ def run_check(exercise: str, fn: Callable[..., Any], seconds: float = CHECK_SECO
     Returns:
         The :class:`~rmsprop_edu.exercises.CheckResult` (it displays as a short explanation).
     """
-    return _contained(exercise, lambda: check(exercise, fn), seconds)
+    if exercise not in EXERCISES:
+        raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got {exercise!r}")
+    return _fresh_check(exercise, "check", {"exercise": exercise, "seconds": seconds}, {"fn": fn}, seconds)
 
 
 def _failure(result: CheckResult) -> AssertionError:
@@ -184,6 +230,10 @@ def grade(exercise: str, fn: Callable[..., Any], seconds: float = CHECK_SECONDS)
     print(result)
 
 
+# bound when the test cells import this module, before any student cell runs
+_asarray, _float64 = np.asarray, np.float64
+
+
 def expect_close(what: str, yours: Any, expected: Any, hint: str, rtol: float = 1e-9) -> None:
     """Raise an AssertionError that shows both values and a hint unless ``yours`` is close to ``expected``.
 
@@ -198,10 +248,12 @@ def expect_close(what: str, yours: Any, expected: Any, hint: str, rtol: float = 
         AssertionError: when the values differ (or ``yours`` is not a number or array of numbers).
     """
     try:
-        mine = np.asarray(yours, dtype=np.float64)
-        same = mine.shape == np.shape(expected) and bool(np.allclose(mine, expected, rtol=rtol, atol=1e-12))
+        mine, want = _asarray(yours, dtype=_float64), _asarray(expected, dtype=_float64)
     except (TypeError, ValueError):
         same = False
+    else:  # compared in plain Python: a notebook that reassigns np.allclose cannot change the answer
+        pairs = zip(mine.ravel().tolist(), want.ravel().tolist(), strict=True) if mine.shape == want.shape else None
+        same = pairs is not None and all(abs(a - b) <= 1e-12 + rtol * abs(b) for a, b in pairs)
     if not same:
         raise AssertionError(f"{what}: yours {yours!r}, expected {expected!r}.\nHint: {hint}")
 
@@ -446,7 +498,9 @@ def run_rnn_check(
     Returns:
         A :class:`~rmsprop_edu.exercises.CheckResult` named ``"rnn"``.
     """
-    return _contained("rnn", lambda: _check_rnn(rnn_forward, rnn_backward, seed, shape, backward), seconds)
+    arguments = {"seed": seed, "shape": list(shape), "backward": backward, "seconds": seconds}
+    functions = {"rnn_forward": rnn_forward, "rnn_backward": rnn_backward}
+    return _fresh_check("rnn", "rnn", arguments, functions, seconds)
 
 
 def grade_rnn(
@@ -476,6 +530,72 @@ def grade_rnn(
     if not result.passed:
         raise _failure(result)
     print(result)
+
+
+# ----------------------------------------------------------------------------- the fresh process's side
+def _rnn_forward(x: np.ndarray, h0: np.ndarray, w_x: np.ndarray, w_h: np.ndarray, b: np.ndarray) -> tuple[Any, ...]:
+    """The reference forward pass, written as the solution is; ``cache`` is what ``_rnn_backward`` reads."""
+    hs = np.zeros((x.shape[0], x.shape[1], h0.shape[1]))
+    h = h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ w_x + h @ w_h + b)  # h_t = tanh(x_t W_x + h_{t-1} W_h + b)
+        hs[:, t] = h
+    return hs, (x, h0, w_x, w_h, hs)
+
+
+def _worker() -> None:
+    """The fresh process's main (see :mod:`rmsprop_edu.fresh_process`): read the request, check, write the reply.
+
+    It first checks the reference solution, so that every module and cache the check uses is
+    loaded before the package's fingerprint is taken; then it rebuilds the student's functions,
+    checks them within the time limit and compares the fingerprint again.
+    """
+    import dataclasses
+    import json
+    import sys
+
+    from .exercises import solutions
+
+    request = json.loads(sys.stdin.read())
+    arguments = request["arguments"]
+    name = arguments.get("exercise", "rnn")
+    run: Callable[[dict[str, Any]], CheckResult]
+    if request["task"] == "check":
+        warm_up: dict[str, Any] = {"fn": getattr(solutions, f"{name}_step")}
+
+        def run(functions: dict[str, Any]) -> CheckResult:
+            return check(name, functions["fn"])
+
+    else:
+        warm_up = {"rnn_forward": _rnn_forward, "rnn_backward": _rnn_backward}
+        seed, backward = arguments["seed"], arguments["backward"]
+        batch, steps, inputs, hidden = arguments["shape"]
+
+        def run(functions: dict[str, Any]) -> CheckResult:
+            shape = (batch, steps, inputs, hidden)
+            return _check_rnn(functions["rnn_forward"], functions["rnn_backward"], seed, shape, backward)
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run(warm_up).passed
+    pristine = fresh_process.fingerprint()
+    try:
+        namespace = fresh_process.rebuild(request["program"])
+    except Exception as error:
+        what = f"Your function could not be rebuilt in the grader's Python: {type(error).__name__}: {error}"
+        result = CheckResult(name, False, "cannot_send_to_the_grader", f"{what}\nHint: {_SHIP_HINT}")
+    else:
+        result = _contained(name, lambda: run(namespace), arguments["seconds"])
+    changes = fresh_process.changed(pristine, fresh_process.fingerprint())
+    if changes:
+        message = (
+            f"While it was checked, your function changed {fresh_process.name_some(changes)}, in the grader's own "
+            "rmsprop_edu or numpy. This part scores zero: an update rule computes with its arguments and changes "
+            "nothing else.\nHint: remove the lines that assign to rmsprop_edu's or numpy's names "
+            "(`np.sqrt = ...`, `optim.RMSProp.update = ...`); try ideas like that in a notebook of your own."
+        )
+        result = CheckResult(name, False, "changed_the_package", message)
+    reply = {"result": dataclasses.asdict(result), "pristine": pristine}
+    Path(request["reply"]).write_text(json.dumps(reply), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- notebook cells
@@ -537,6 +657,30 @@ _SETUP = _code(
     from rmsprop_edu.classroom import hint, run_check
     """
 )
+
+
+# The hidden tests compare with numbers computed here, when the course is written, so that what a notebook
+# changes in the package's memory cannot change them at grading time.
+def _measured_rmsprop_rate() -> dict[str, str]:
+    """RMSProp's square_avg after 6 seeded steps and the rate of the last step, measured (exact reprs)."""
+    from . import optim
+    from .parameter import Parameter
+
+    rng = np.random.default_rng(7)
+    p = Parameter(rng.standard_normal(5))
+    opt = optim.RMSProp([p], lr=0.03, rho=0.8, eps=0.05)
+    for _ in range(6):
+        before = p.data.copy()
+        p.grad = rng.standard_normal(5) * [1.0, 10.0, 0.1, 3.0, 0.01]
+        opt.step()
+    rate = (before - p.data) / p.grad
+    return {"square_avg": repr(opt.state[p]["square_avg"].tolist()), "rate": repr(rate.tolist())}
+
+
+def _recovery_steps() -> int:
+    from .explore import recovery_steps
+
+    return recovery_steps(0.9, 1.0, 0.1)
 
 
 def _ps1() -> list[Cell]:
@@ -645,21 +789,15 @@ def _ps1() -> list[Cell]:
             from rmsprop_edu.classroom import expect_close
 
             ### BEGIN HIDDEN TESTS
-            from rmsprop_edu import Parameter, optim
-
-            _rng = np.random.default_rng(7)
-            _p = Parameter(_rng.standard_normal(5))
-            _opt = optim.RMSProp([_p], lr=0.03, rho=0.8, eps=0.05)
-            for _ in range(6):
-                _before = _p.data.copy()
-                _p.grad = _rng.standard_normal(5) * [1.0, 10.0, 0.1, 3.0, 0.01]
-                _opt.step()
-            _measured = (_before - _p.data) / _p.grad  # the rate of the last step, measured
-            _yours = effective_lr(_opt.state[_p]["square_avg"], 0.03, 0.05)
-            expect_close("effective_lr against the measured rate", _yours, _measured,
+            # measured when this course was written (classroom._measured_rmsprop_rate): RMSProp(lr=0.03, rho=0.8,
+            # eps=0.05) ran 6 steps of seeded gradients; its square_avg, and the rate (theta before - after)/grad
+            # of the last step
+            _square_avg = np.array({square_avg})
+            _measured = np.array({rate})
+            expect_close("effective_lr against the measured rate", effective_lr(_square_avg, 0.03, 0.05), _measured,
                          "use the average after the step's update, and eps outside the root", rtol=1e-7)
             ### END HIDDEN TESTS
-            """,
+            """.format(**_measured_rmsprop_rate()),
         ),
         _md(
             """
@@ -780,14 +918,12 @@ def _ps2() -> list[Cell]:
             from rmsprop_edu.classroom import expect_close
 
             ### BEGIN HIDDEN TESTS
-            from rmsprop_edu.explore import recovery_steps
-
-            expect_close("recovery (steps until the rate is within 10 % of lr/0.1)", recovery,
-                         recovery_steps(0.9, 1.0, 0.1),
+            # {steps}: rmsprop_edu.explore.recovery_steps(0.9, 1.0, 0.1) when this course was written
+            expect_close("recovery (steps until the rate is within 10 % of lr/0.1)", recovery, {steps},
                          "after k steps square_avg = 0.01 + 0.99*0.9^k: count until 0.1/sqrt(square_avg) is"
                          " in [0.9, 1.1]")
             ### END HIDDEN TESTS
-            """,
+            """.format(steps=_recovery_steps()),
         ),
         _md(
             """
@@ -1152,11 +1288,14 @@ c.Execute.error_on_timeout = {{
     ],
 }}
 
-# feedback shows every test cell's result and the checker's diagnosis, but not the hidden tests' code
+# feedback shows every test cell's result and the checker's diagnosis, but not the hidden tests' code:
+# ClearHiddenTests removes it from the cells, ShortTracebacks from the error messages
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+from rmsprop_edu.nbgrader_plugins import ShortTracebacks  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests, ShortTracebacks]
 
 # with JupyterHub's exchange, set its folder (shared by teacher and students), e.g.
 # c.Exchange.root = "/srv/nbgrader/exchange"

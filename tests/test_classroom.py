@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import math
 import re
 import time
@@ -50,14 +51,20 @@ def cell(notebook, grade_id):
     return found
 
 
+def run_cell(source, namespace, filename):
+    """Execute one cell as IPython does: its source registered with linecache (so that inspect finds it)."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
 def run_cells(notebook, stop_at=None):
     """Execute the code cells in one namespace, as a kernel would; return it (stop before ``stop_at``)."""
-    namespace: dict = {}
-    for c in notebook.cells:
+    namespace: dict = {"__name__": "__main__"}
+    for number, c in enumerate(notebook.cells):
         if stop_at is not None and c.metadata.get("nbgrader", {}).get("grade_id") == stop_at:
             break
         if c.cell_type == "code":
-            exec(compile(c.source, f"<cell {c.metadata.get('nbgrader', {}).get('grade_id')}>", "exec"), namespace)
+            run_cell(c.source, namespace, f"<cell {number}: {c.metadata.get('nbgrader', {}).get('grade_id')}>")
     return namespace
 
 

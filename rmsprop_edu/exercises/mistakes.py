@@ -358,13 +358,17 @@ def _adam_with(**switches: Any) -> Callable[..., Any]:
     return partial(_adam, **switches)
 
 
+def _decayed_then(adam_step, theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
+    return adam_step(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
+
+
 def _decoupled(adam_step: Callable[..., Any]) -> Callable[..., Any]:
-    """The AdamW version of an Adam step: decay theta first, then the (wrong) Adam step."""
+    """The AdamW version of an Adam step: decay theta first, then the (wrong) Adam step.
 
-    def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
-        return adam_step(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
-
-    return adamw_step
+    A ``partial`` of a module-level function, not a closure, so that it pickles by reference
+    (the classroom kit sends a student's function to a fresh Python process).
+    """
+    return partial(_decayed_then, adam_step)
 
 
 ADAM = (
