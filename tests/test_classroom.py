@@ -5,6 +5,7 @@ from __future__ import annotations
 import linecache
 import math
 import re
+import textwrap
 import time
 
 import nbformat
@@ -258,3 +259,139 @@ def test_importing_the_package_does_not_import_the_classroom():
     code = "import sys, rmsprop_edu; print('rmsprop_edu.classroom' in sys.modules, 'nbformat' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+# ----------------------------------------------------------------------------- checks in a fresh process
+def notebook_function(source, name, namespace=None):
+    """Define ``name`` from ``source`` as a notebook cell would (IPython keeps cell sources in linecache)."""
+    namespace = {"__name__": "__main__"} if namespace is None else namespace
+    run_cell(textwrap.dedent(source).lstrip("\n"), namespace, f"/tmp/ipykernel_0/{abs(hash(source))}.py")
+    return namespace[name]
+
+
+def test_what_a_notebook_changes_in_memory_does_not_change_a_verdict(monkeypatch):
+    from rmsprop_edu import optim
+    from rmsprop_edu.exercises import checker
+
+    for target, name in ((checker, "_matches"), (checker, "RTOL"), (np, "allclose"), (optim.RMSProp, "update")):
+        monkeypatch.setattr(target, name, getattr(target, name))  # restored after the test, whatever the cell does
+    notebook = seeded(
+        "ps1_rmsprop",
+        "rmsprop_step",
+        """
+import rmsprop_edu.exercises.checker as checker
+from rmsprop_edu import optim
+
+checker._matches = lambda *args, **kwargs: True
+checker.RTOL = 1.0
+np.allclose = lambda *args, **kwargs: True
+optim.RMSProp.update = lambda *args, **kwargs: None
+
+def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+    square_avg = rho * square_avg + (1 - rho) * grad**2
+    return theta - lr * grad / np.sqrt(square_avg + eps), square_avg
+""",
+    )
+    message = failure_of(notebook, "test_rmsprop_step")
+    assert message.startswith(f"Mistake: eps_inside_sqrt\n[NOT YET] rmsprop: {CATALOGUE['rmsprop'][0].what}")
+    assert "this notebook changed numpy.allclose, rmsprop_edu.exercises.checker.RTOL, " in message
+    assert "rmsprop_edu.exercises.checker._matches and 1 more in memory" in message  # RMSProp.update
+    namespace = run_cells(notebook, stop_at="test_rmsprop_step")
+    exec(cell(notebook, "effective_lr").source, namespace)
+    # the hand-worked hidden test compares in plain Python: the patched np.allclose does not pass it (eps = 0 there,
+    # so eps inside the root is right: a square_avg that is not the average would fail)
+    exec(cell(notebook, "test_rmsprop_by_hand").source, namespace)
+    with pytest.raises(AssertionError, match=r"square_avg after one step: yours array\(\[\[0\., 0\.\]"):
+        exec(cell(notebook, "test_rmsprop_by_hand").source, {**namespace, "rmsprop_step": lambda *a: (a[0], a[2])})
+    # the measured rate is a number written when the course was built, not RMSProp run in this (patched) memory
+    for test in ("test_effective_lr", "test_effective_lr_measured"):
+        exec(cell(notebook, test).source, namespace)
+
+
+def test_a_function_that_changes_the_package_while_checked_fails_and_this_process_is_untouched():
+    from rmsprop_edu.exercises import checker
+
+    meddles = notebook_function(
+        """
+        def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+            import rmsprop_edu.exercises.checker as checker
+
+            checker.ATOL = 0.5
+            square_avg = rho * square_avg + (1 - rho) * grad**2
+            return theta - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+        """,
+        "rmsprop_step",
+        {"__name__": "__main__", "np": np},
+    )
+    result = classroom.run_check("rmsprop", meddles)
+    assert not result.passed and result.diagnosis == "changed_the_package"
+    assert "your function changed rmsprop_edu.exercises.checker.ATOL, in the grader's own" in result.message
+    assert checker.ATOL == 1e-12  # it ran in the other process
+
+
+def test_the_function_travels_with_its_helpers_modules_and_values():
+    namespace = {"__name__": "__main__"}
+    notebook_function(
+        """
+        import numpy as numpy_by_another_name
+        DECAY = 0.9
+
+        def average(old, new, rho):
+            return rho * old + (1 - rho) * new
+
+        def root(x):
+            return numpy_by_another_name.sqrt(x)
+
+        def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+            assert rho == DECAY
+            square_avg = average(square_avg, grad**2, rho)
+            return theta - lr * grad / (root(square_avg) + eps), square_avg
+
+        as_lambda = lambda theta, grad, square_avg, lr, rho, eps: rmsprop_step(theta, grad, square_avg, lr, rho, eps)
+        """,
+        "rmsprop_step",
+        namespace,
+    )
+    for name in ("rmsprop_step", "as_lambda"):
+        result = classroom.run_check("rmsprop", namespace[name])
+        assert result.passed, result
+    # a closure cannot travel: the verdict says why and what to do
+    make = notebook_function(
+        """
+        def make(eps_outside):
+            def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+                return theta, square_avg if eps_outside else None
+            return rmsprop_step
+        """,
+        "make",
+    )
+    result = classroom.run_check("rmsprop", make(True))
+    assert result.diagnosis == "cannot_send_to_the_grader"
+    assert "uses variables of the function that defines it" in result.message
+    assert "def at the top level" in result.message
+
+
+def test_an_error_points_at_the_students_line_and_an_exit_is_a_clear_zero():
+    raises = notebook_function(
+        """
+        def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+            square_avg = rho * square_avg + (1 - rho) * grad**2
+            return theta - lr * grad / (np.sqrt(square_avg) + eps) + unknown, square_avg
+        """,
+        "rmsprop_step",
+        {"__name__": "__main__", "np": np},
+    )
+    result = classroom.run_check("rmsprop", raises)
+    assert result.diagnosis == "raised_an_exception"
+    assert "NameError at step 1 (line 3 in rmsprop_step: `return theta - lr * grad" in result.message
+    leaves = notebook_function(
+        """
+        import os
+
+        def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+            os._exit(3)
+        """,
+        "rmsprop_step",
+    )
+    result = classroom.run_check("rmsprop", leaves)
+    assert result.diagnosis == "no_verdict" and "exited with code 3" in result.message

@@ -6,6 +6,7 @@ Slow (a few minutes: one kernel per submission); run it alone with
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 import subprocess
@@ -52,6 +53,35 @@ SUBMISSIONS["looper"] = (
     {"rmsprop_step": "def rmsprop_step(theta, grad, square_avg, lr, rho, eps):\n    while True:\n        pass"},
     [],
 )
+# a notebook that changes the package in memory, with a wrong update rule (eps inside the root) written out; before
+# the checks ran in a fresh process these changes made every check pass and broke the measured-rate test
+TAMPERING = """
+import rmsprop_edu.exercises.checker as checker
+from rmsprop_edu import optim
+
+checker._matches = lambda *args, **kwargs: True
+checker.RTOL = 1.0
+np.allclose = lambda *args, **kwargs: True
+optim.RMSProp.update = lambda *args, **kwargs: None
+
+
+def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+    square_avg = rho * square_avg + (1 - rho) * grad**2
+    theta = theta - lr * grad / np.sqrt(square_avg + eps)
+    return theta, square_avg
+"""
+# right numbers, but the function changes the package whenever it runs
+MEDDLING = """
+def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+    import rmsprop_edu.exercises.checker as checker
+
+    checker.ATOL = 0.5
+    square_avg = rho * square_avg + (1 - rho) * grad**2
+    theta = theta - lr * grad / (np.sqrt(square_avg) + eps)
+    return theta, square_avg
+"""
+SUBMISSIONS["tamperer"] = ("ps1_rmsprop", {"rmsprop_step": TAMPERING}, [CATALOGUE["rmsprop"][0]])
+SUBMISSIONS["meddler"] = ("ps1_rmsprop", {"rmsprop_step": MEDDLING}, [])
 # the cell that each seeded solution cell's mistake must score zero in
 FAILS = {
     "rmsprop_step": "test_rmsprop_step",
@@ -148,7 +178,7 @@ def test_the_teachers_solutions_get_full_marks(course, name):
     assert scores[next(k for k in scores if k.startswith("answer_"))][0] is None  # graded by hand, later
 
 
-@pytest.mark.parametrize("student", [s for s in SUBMISSIONS if s != "looper"])
+@pytest.mark.parametrize("student", [s for s in SUBMISSIONS if s not in ("looper", "meddler")])
 def test_a_seeded_mistake_gets_partial_marks_and_named_feedback(course, student):
     name, seeds, mistakes = SUBMISSIONS[student]
     scores = grades(course, name, student)
@@ -164,11 +194,14 @@ def test_a_seeded_mistake_gets_partial_marks_and_named_feedback(course, student)
         assert f"Mistake: {mistake.diagnosis}" in text
         assert flat(mistake.what) in text and flat(mistake.hint) in text
     assert "First difference at step" in text or "Gradient check" in text
-    # the hidden tests' code is not listed in the feedback (their results and diagnoses are; a failing hidden
-    # test's traceback still shows the lines around the failing call)
+    # the hidden tests' code is not in the feedback, neither in the cells nor in a failing hidden test's traceback
+    # (their results and diagnoses are)
     if name == "ps1_rmsprop":
         raw = (course / "feedback" / student / name / f"{name}.html").read_text(encoding="utf-8")
-        assert "_rng = np.random.default_rng(7)" not in raw  # from the hidden part of test_effective_lr_measured
+        assert scores["test_rmsprop_by_hand"][0] == 0  # a hidden test that failed
+        assert "square_avg after one step: yours" in text  # its diagnosis is shown
+        for hidden in ("_g = np.array", "_v, [[2.0, 0.5]", "_square_avg = np.array", "_measured"):
+            assert hidden not in raw, hidden
 
 
 def test_an_endless_loop_is_stopped_and_scores_zero_while_the_rest_is_graded(course):
@@ -176,3 +209,66 @@ def test_an_endless_loop_is_stopped_and_scores_zero_while_the_rest_is_graded(cou
     assert scores["test_rmsprop_step"][0] == 0 and scores["test_rmsprop_by_hand"][0] == 0
     assert scores["test_effective_lr"][0] == 1 and scores["test_effective_lr_measured"][0] == 2
     assert f"this cell ran longer than {TIMEOUT} s and was stopped" in feedback(course, "ps1_rmsprop", "looper")
+
+
+def test_a_notebook_that_changes_the_package_in_memory_changes_no_grade(course):
+    scores = grades(course, "ps1_rmsprop", "tamperer")
+    assert scores["test_rmsprop_step"][0] == 0 and scores["test_rmsprop_by_hand"][0] == 0  # the rule is wrong
+    assert scores["test_effective_lr"][0] == 1 and scores["test_effective_lr_measured"][0] == 2  # the rest is right
+    text = feedback(course, "ps1_rmsprop", "tamperer")
+    assert "Mistake: eps_inside_sqrt" in text
+    assert "Note: this notebook changed numpy.allclose, rmsprop_edu.exercises.checker.RTOL, " in text
+    assert "so they did not count" in text
+
+
+def test_a_function_that_changes_the_package_while_checked_scores_zero_there(course):
+    scores = grades(course, "ps1_rmsprop", "meddler")
+    assert scores["test_rmsprop_step"][0] == 0
+    assert scores["test_rmsprop_by_hand"] == (1, 1)  # the numbers are right: the hand-worked step passes
+    assert scores["test_effective_lr"][0] == 1 and scores["test_effective_lr_measured"][0] == 2
+    text = feedback(course, "ps1_rmsprop", "meddler")
+    assert "Mistake: changed_the_package" in text
+    assert "your function changed rmsprop_edu.exercises.checker.ATOL, in the grader's own rmsprop_edu" in text
+
+
+def test_the_readme_workflow_through_an_exchange(tmp_path):
+    """Release, fetch, submit, collect, autograde, feedback and export, through an exchange folder.
+
+    One student (nbgrader names students by their login) submits the teacher's solutions with RMSProp's eps inside
+    the root: 4 of the 8 autograded points (the step test fails), and feedback that names the mistake.
+    """
+    course, student, exchange = tmp_path / "course", tmp_path / "student", tmp_path / "exchange"
+    classroom.write_course(course, ["ps1_rmsprop"], timeout=TIMEOUT)
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(f"c.Exchange.root = {str(exchange)!r}\n")  # what the README tells the teacher to set
+    as_student = ["--course", "rmsprop_edu", f"--Exchange.root={exchange}"]
+    student.mkdir()
+    nbgrader(course, "generate_assignment", "ps1_rmsprop")
+    nbgrader(course, "release_assignment", "ps1_rmsprop")
+    nbgrader(student, "fetch_assignment", "ps1_rmsprop", *as_student)
+    fetched = student / "ps1_rmsprop" / "ps1_rmsprop.ipynb"
+    answers = {  # the student's answers: the teacher's, with one mistake
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nbformat.read(course / "source" / "ps1_rmsprop" / "ps1_rmsprop.ipynb", as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    answers["rmsprop_step"] = TAMPERING.split("\n\n\n")[1]  # the wrong rule alone
+    notebook = nbformat.read(fetched, as_version=4)
+    for c in notebook.cells:
+        if c.metadata.get("nbgrader", {}).get("solution"):
+            c.source = answers[c.metadata["nbgrader"]["grade_id"]]
+    nbformat.write(notebook, fetched)
+    nbgrader(student, "submit", "ps1_rmsprop", *as_student)
+    nbgrader(course, "collect", "ps1_rmsprop")
+    (login,) = [p.name for p in (course / "submitted").iterdir()]
+    nbgrader(course, "autograde", "ps1_rmsprop")
+    nbgrader(course, "generate_feedback", "ps1_rmsprop")
+    nbgrader(course, "release_feedback", "ps1_rmsprop")
+    nbgrader(student, "fetch_feedback", "ps1_rmsprop", *as_student)
+    (page,) = (student / "ps1_rmsprop" / "feedback").glob("*/ps1_rmsprop.html")
+    text = visible_text(page.read_text(encoding="utf-8"))
+    assert "Mistake: eps_inside_sqrt" in text and "Note: this notebook changed" not in text
+    nbgrader(course, "export")
+    with open(course / "grades.csv", encoding="utf-8", newline="") as grades_file:
+        (row,) = csv.DictReader(grades_file)
+    assert row["student_id"] == login and float(row["raw_score"]) == 4.0 and float(row["max_score"]) == 10.0
