@@ -584,7 +584,11 @@ def _worker() -> None:
         what = f"Your function could not be rebuilt in the grader's Python: {type(error).__name__}: {error}"
         result = CheckResult(name, False, "cannot_send_to_the_grader", f"{what}\nHint: {_SHIP_HINT}")
     else:
-        result = _contained(name, lambda: run(namespace), arguments["seconds"])
+        try:
+            result = _contained(name, lambda: run(namespace), arguments["seconds"])
+        except SystemExit as stop:
+            what = f"Your function called exit() (SystemExit: {stop.code!r}), which would end the check."
+            result = CheckResult(name, False, "called_exit", f"{what}\nHint: end it with return, not exit().")
     changes = fresh_process.changed(pristine, fresh_process.fingerprint())
     if changes:
         message = (

@@ -395,3 +395,14 @@ def test_an_error_points_at_the_students_line_and_an_exit_is_a_clear_zero():
     )
     result = classroom.run_check("rmsprop", leaves)
     assert result.diagnosis == "no_verdict" and "exited with code 3" in result.message
+    stops = notebook_function(
+        """
+        import sys
+
+        def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+            sys.exit("done")
+        """,
+        "rmsprop_step",
+    )
+    result = classroom.run_check("rmsprop", stops)
+    assert result.diagnosis == "called_exit" and "called exit() (SystemExit: 'done')" in result.message
