@@ -1217,7 +1217,11 @@ ASSIGNMENTS: dict[str, Callable[[], list[Cell]]] = {
 
 
 def assignment_cells(assignment: str) -> list[Cell]:
-    """The cells of ``assignment`` (one of :data:`ASSIGNMENTS`), before they become a notebook."""
+    """The cells of ``assignment``, before they become a notebook.
+
+    Args:
+        assignment: one of :data:`ASSIGNMENTS`.
+    """
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"assignment must be one of {', '.join(map(repr, ASSIGNMENTS))}, got {assignment!r}")
     return ASSIGNMENTS[assignment]()

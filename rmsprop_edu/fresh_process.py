@@ -160,7 +160,11 @@ def ship(functions: dict[str, Callable[..., Any]]) -> dict[str, Any]:
 
 
 def rebuild(program: dict[str, Any]) -> dict[str, Any]:
-    """Execute a program written by :func:`ship` and return its namespace (in the fresh process)."""
+    """Execute a program written by :func:`ship` and return its namespace (in the fresh process).
+
+    Args:
+        program: what :func:`ship` returned, after its trip through JSON.
+    """
     import linecache
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -236,12 +240,22 @@ def fingerprint() -> dict[str, str]:
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """The names described differently in ``after`` than in ``before`` (names only one side has are ignored)."""
+    """The names described differently in ``after`` than in ``before`` (names only one side has are ignored).
+
+    Args:
+        before: a :func:`fingerprint`.
+        after: a later one, or another process's.
+    """
     return sorted(key for key in before.keys() & after.keys() if before[key] != after[key])
 
 
 def name_some(names: list[str], most: int = 3) -> str:
-    """``"a, b and c"``, or ``"a, b, c and 4 more"``."""
+    """``"a, b and c"``, or ``"a, b, c and 4 more"``.
+
+    Args:
+        names: the names, at least one.
+        most: how many to write out.
+    """
     shown = names[:most]
     more = len(names) - len(shown)
     if more:

@@ -277,6 +277,8 @@ def test_every_public_name_has_an_api_entry(site):
         "rmsprop_edu.recipes",
         "rmsprop_edu.optim.schedules",
         "rmsprop_edu.optim.checks",
+        "rmsprop_edu.classroom",
+        "rmsprop_edu.fresh_process",
         "rmsprop_edu.cli",
     ]
     by_identity: dict[int, str] = {}
