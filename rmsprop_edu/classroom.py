@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from . import fresh_process
+from .exercises import solutions
 from .exercises.checker import EXERCISES, CheckResult, check
 from .exercises.mistakes import Mistake
 
@@ -128,6 +129,10 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# what a check supplies in place of the student's own: AdamW's check runs the student's decay with the reference
+# Adam step, so that one mistake in adam_step does not also fail adamw_step
+_GIVEN: dict[str, dict[str, Any]] = {"adamw": {"adam_step": solutions.adam_step}}
+
 _SHIP_HINT = (
     "define each function with def at the top level of a cell, using only NumPy, your other functions and plain values."
 )
@@ -152,7 +157,12 @@ def _contained(name: str, run: Callable[[], CheckResult], seconds: float) -> Che
 
 
 def _fresh_check(
-    name: str, task: str, arguments: dict[str, Any], functions: dict[str, Callable[..., Any]], seconds: float
+    name: str,
+    task: str,
+    arguments: dict[str, Any],
+    functions: dict[str, Callable[..., Any]],
+    seconds: float,
+    given: dict[str, Any] | None = None,
 ) -> CheckResult:
     """Run ``task`` on the student's ``functions`` in a fresh Python (see :mod:`rmsprop_edu.fresh_process`).
 
@@ -160,7 +170,7 @@ def _fresh_check(
     fresh Python does not see it); a function that changes them while it is checked fails.
     """
     try:
-        program = fresh_process.ship(functions)
+        program = fresh_process.ship(functions, given)
     except fresh_process.CannotShip as error:
         message = f"The grader runs your function in a fresh Python, and could not send it there: {error}.\n"
         return CheckResult(name, False, "cannot_send_to_the_grader", f"{message}Hint: {_SHIP_HINT}")
@@ -175,6 +185,11 @@ def _fresh_check(
         )
         return CheckResult(name, False, "no_verdict", message)
     result = CheckResult(**reply["result"])
+    for replaced in program["replaced"]:
+        result.message += (
+            f"\nNote: your function calls {replaced}; the check used the reference {replaced} in its place, "
+            f"so that a mistake in yours costs points once, in {replaced}'s own test."
+        )
     notebook_changes = fresh_process.changed(reply["pristine"], fresh_process.fingerprint())
     if notebook_changes:
         they = "it" if len(notebook_changes) == 1 else "they"
@@ -202,7 +217,8 @@ def run_check(exercise: str, fn: Callable[..., Any], seconds: float = CHECK_SECO
     """
     if exercise not in EXERCISES:
         raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got {exercise!r}")
-    return _fresh_check(exercise, "check", {"exercise": exercise, "seconds": seconds}, {"fn": fn}, seconds)
+    arguments = {"exercise": exercise, "seconds": seconds}
+    return _fresh_check(exercise, "check", arguments, {"fn": fn}, seconds, _GIVEN.get(exercise))
 
 
 def _failure(result: CheckResult) -> AssertionError:
@@ -553,8 +569,6 @@ def _worker() -> None:
     import dataclasses
     import json
     import sys
-
-    from .exercises import solutions
 
     request = json.loads(sys.stdin.read())
     arguments = request["arguments"]
@@ -1022,7 +1036,8 @@ def _ps3() -> list[Cell]:
             ## 2. AdamW (4 points)
 
             `adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay)` returns `(theta, m, v)`;
-            you may call your `adam_step`.
+            you may call your `adam_step` (the check of `adamw_step` puts a correct `adam_step` in its place, so
+            a mistake in Adam costs points only once).
             """
         ),
         _solution(
@@ -1040,7 +1055,8 @@ def _ps3() -> list[Cell]:
             "test_adamw_step",
             3,
             """
-            # Autograded (3 points): 12 steps next to rmsprop_edu.optim.AdamW on a noisy quadratic.
+            # Autograded (3 points): 12 steps next to rmsprop_edu.optim.AdamW on a noisy quadratic (with a correct
+            # adam_step in place of yours, if you call it).
             from rmsprop_edu.classroom import grade
 
             grade("adamw", adamw_step)
@@ -1057,7 +1073,8 @@ def _ps3() -> list[Cell]:
             _z = np.zeros(2)
             _theta, _m, _v = adamw_step(np.array([2.0, -4.0]), _z, _z, _z, 1, 0.1, 0.9, 0.999, 1e-8, 0.5)
             expect_close("theta after one step with grad = 0", _theta, [1.9, -3.8],
-                         "theta <- theta*(1 - lr*weight_decay)")
+                         "theta <- theta*(1 - lr*weight_decay), then Adam's step, which moves nothing when"
+                         " grad = 0 (if theta is nan, look at your adam_step)")
             expect_close("v after one step with grad = 0", _v, [0.0, 0.0], "the decay never enters m or v")
             ### END HIDDEN TESTS
             """,
@@ -1386,7 +1403,7 @@ def teacher_commands(directory: str | Path, assignments: Sequence[str] | None = 
             f"  submitted/<student>/{first}/{first}.ipynb   (nbgrader zip_collect {first} unpacks an LMS download)",
             "then grade, and write each student's feedback:",
             f"  nbgrader autograde {first}",
-            "  nbgrader formgrade   # optional: grade the written answers by hand in the browser",
+            "  jupyter lab   # grade the written answers by hand: menu Nbgrader > Formgrader",
             f"  nbgrader generate_feedback {first}   # feedback/<student>/{first}/{first}.html",
             "  nbgrader export   # every grade, in grades.csv",
         ]

@@ -94,7 +94,9 @@ def _function_source(fn: types.FunctionType, name: str) -> tuple[str, int]:
 class _Program:
     """What the fresh process executes to rebuild the student's names: imports, values, then definitions."""
 
-    def __init__(self) -> None:
+    def __init__(self, given: dict[str, Any]) -> None:
+        self.given = given  # names the check supplies itself, in place of the notebook's
+        self.replaced: list[str] = []
         self.names: dict[str, Any] = {}
         self.imports: list[str] = []
         self.values: dict[str, Any] = {}
@@ -129,7 +131,11 @@ class _Program:
             {"name": name, "defines": defines, "source": source, "first": first, "filename": filename}
         )
         for used in dict.fromkeys(_global_names(fn.__code__)):
-            if used in fn.__globals__:  # else a builtin, or a name the function will miss here too
+            if used in self.given:
+                if used not in self.replaced:
+                    self.replaced.append(used)
+                self.add(used, self.given[used])
+            elif used in fn.__globals__:  # else a builtin, or a name the function will miss here too
                 self.add(used, fn.__globals__[used])
 
     def request(self) -> dict[str, Any]:
@@ -137,14 +143,17 @@ class _Program:
             "imports": self.imports,
             "values": base64.b64encode(pickle.dumps(self.values)).decode("ascii"),
             "definitions": self.definitions,
+            "replaced": self.replaced,
         }
 
 
-def ship(functions: dict[str, Callable[..., Any]]) -> dict[str, Any]:
+def ship(functions: dict[str, Callable[..., Any]], given: dict[str, Any] | None = None) -> dict[str, Any]:
     """The program that rebuilds ``functions`` (name -> the student's function) in a fresh namespace.
 
     Args:
         functions: the names the check needs, e.g. ``{"fn": rmsprop_step}``.
+        given: names that the functions' own names are replaced by, e.g. ``{"adam_step": reference}``
+            (the reply's ``"replaced"`` lists those the functions use).
 
     Returns:
         A JSON-ready description: import lines, pickled values, and each definition's source
@@ -153,7 +162,7 @@ def ship(functions: dict[str, Callable[..., Any]]) -> dict[str, Any]:
     Raises:
         CannotShip: something the functions use cannot be rebuilt in another process.
     """
-    program = _Program()
+    program = _Program(given or {})
     for name, fn in functions.items():
         program.add(name, fn)
     return program.request()

@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 
 class ShortTracebacks(Preprocessor):
     """Replace the traceback of each failed test cell by its error's name and message."""
+
+    enabled = Bool(True, help="Whether nbgrader runs this preprocessor").tag(config=True)  # nbconvert's default: off
 
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
         """Shorten the error outputs of an autograded (``grade``) code cell; leave other cells alone."""

@@ -406,3 +406,35 @@ def test_an_error_points_at_the_students_line_and_an_exit_is_a_clear_zero():
     )
     result = classroom.run_check("rmsprop", stops)
     assert result.diagnosis == "called_exit" and "called exit() (SystemExit: 'done')" in result.message
+
+
+def test_adamw_is_checked_with_a_correct_adam_step_so_one_mistake_costs_once():
+    namespace = {"__name__": "__main__", "np": np}
+    notebook_function(
+        """
+        def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad**2
+            m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))  # t + 1: off by one
+            return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+        def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
+            return adam_step(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
+        """,
+        "adamw_step",
+        namespace,
+    )
+    assert classroom.run_check("adam", namespace["adam_step"]).diagnosis == "bias_correction_off_by_one"
+    result = classroom.run_check("adamw", namespace["adamw_step"])
+    assert result.passed, result
+    assert "your function calls adam_step; the check used the reference adam_step in its place" in result.message
+    # a wrong decay still fails, and is named
+    coupled = notebook_function(
+        """
+        def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
+            return adam_step(theta, grad + weight_decay * theta, m, v, t, lr, beta1, beta2, eps)
+        """,
+        "adamw_step",
+        namespace,
+    )
+    assert classroom.run_check("adamw", coupled).diagnosis == CATALOGUE["adamw"][0].diagnosis
