@@ -2,7 +2,8 @@
 
 ``ShortTracebacks`` runs when nbgrader writes a student's feedback: a failed test cell's
 error keeps its text (the checker's diagnosis: the mistake, where, a hint) and loses the
-traceback, whose lines would show the code around the failing call, hidden tests included.
+traceback, whose lines would show the code around the failing call, hidden tests included;
+the test cells' warnings (their standard error) are left out too.
 The teacher's copy (``autograded/``) keeps the full traceback.
 """
 
@@ -22,9 +23,14 @@ class ShortTracebacks(Preprocessor):
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
         """Shorten the error outputs of an autograded (``grade``) code cell; leave other cells alone."""
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            kept = []
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    continue  # warnings, with the grading machine's file paths and the lines that caused them
+                kept.append(output)
+            cell["outputs"] = kept
         return cell, resources
 
 
