@@ -11,7 +11,7 @@ built from the package's exercises (:mod:`rmsprop_edu.exercises`):
 * ``ps1_rmsprop``: RMSProp's step and its effective learning rate;
 * ``ps2_adagrad_vs_rmsprop``: Adagrad, and how long RMSProp takes to forget (a computed number);
 * ``ps3_adam_adamw``: Adam with bias correction, then AdamW's decoupled decay;
-* ``ps4_rnn_backprop``: backpropagation through a tanh RNN, verified with :func:`rmsprop_edu.check_gradients`.
+* ``ps4_rnn_backprop``: backpropagation through a tanh RNN, verified with :func:`rmsprop_edu.gradcheck.check_gradients`.
 
 Each has solution regions (``### BEGIN SOLUTION``), autograded test cells with points
 (some of them hidden), a visible "check your work" cell and a written answer graded by hand.
@@ -47,10 +47,13 @@ from .exercises import solutions
 from .exercises.checker import EXERCISES, CheckResult, check
 from .exercises.mistakes import Mistake
 
-CHECK_SECONDS = 10.0  # what a student's function gets to finish one check
-CELL_TIMEOUT = 30  # nbgrader's per-cell limit in the written config, in seconds
+#: What a student's function gets to finish one check, in seconds.
+CHECK_SECONDS = 10.0
+#: The per-cell limit of nbgrader in the written config, in seconds.
+CELL_TIMEOUT = 30
 
 # ----------------------------------------------------------------------------- hints in steps
+#: Each exercise's hints in steps (a nudge, the formulas, the idea in words), printed by :func:`hint`.
 HINTS: dict[str, tuple[str, str, str]] = {
     "rmsprop": (
         "Two lines: first update the average square_avg, then move theta. The order matters.",
@@ -303,6 +306,7 @@ def _rnn_backward(
     return dx, dh_next if initial_grad else np.zeros_like(h0), dw_x, dw_h, db
 
 
+#: The catalogued mistakes of the RNN's backward pass, each a wrong ``rnn_backward`` with its diagnosis.
 RNN_MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "tanh_derivative_missing",
@@ -500,8 +504,8 @@ def run_rnn_check(
 ) -> CheckResult:
     """Check a student's tanh RNN: forward against :class:`rmsprop_edu.nn.RNN`, backward with finite differences.
 
-    The backward pass is verified with :func:`rmsprop_edu.check_gradients` (every element of
-    dW_x, dW_h, db, dh0 and dx); a wrong one is matched against :data:`RNN_MISTAKES` to name the mistake.
+    The backward pass is verified with :func:`rmsprop_edu.gradcheck.check_gradients` (every element of
+    dW_x, dW_h, db, dh0 and dx); a wrong one is matched against ``RNN_MISTAKES`` to name the mistake.
 
     Args:
         rnn_forward: ``rnn_forward(x, h0, W_x, W_h, b) -> (hs, cache)``.
@@ -1225,6 +1229,7 @@ def _ps4() -> list[Cell]:
     ]
 
 
+#: The assignments by name, each a function that builds its list of cells.
 ASSIGNMENTS: dict[str, Callable[[], list[Cell]]] = {
     "ps1_rmsprop": _ps1,
     "ps2_adagrad_vs_rmsprop": _ps2,
@@ -1237,7 +1242,7 @@ def assignment_cells(assignment: str) -> list[Cell]:
     """The cells of ``assignment``, before they become a notebook.
 
     Args:
-        assignment: one of :data:`ASSIGNMENTS`.
+        assignment: one of ``ASSIGNMENTS``.
     """
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"assignment must be one of {', '.join(map(repr, ASSIGNMENTS))}, got {assignment!r}")
@@ -1261,7 +1266,7 @@ def build_notebook(assignment: str) -> Any:
     """The nbgrader source notebook of ``assignment``, with solutions and hidden tests, as an nbformat node.
 
     Args:
-        assignment: one of :data:`ASSIGNMENTS`.
+        assignment: one of ``ASSIGNMENTS``.
 
     Returns:
         An ``nbformat.NotebookNode`` (version 4) that passes ``nbformat.validate``.
@@ -1338,7 +1343,7 @@ def write_course(
 
     Args:
         directory: the course folder (created if needed).
-        assignments: which of :data:`ASSIGNMENTS` (default: all four).
+        assignments: which of ``ASSIGNMENTS`` (default: all four).
         timeout: nbgrader's per-cell time limit when autograding, in seconds.
         course_id: nbgrader's course name (used by the exchange).
         overwrite: replace files that exist; without it an existing file is an error and nothing is written.

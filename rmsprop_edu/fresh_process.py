@@ -226,7 +226,7 @@ def _watched(name: str) -> bool:
 
 
 def fingerprint() -> dict[str, str]:
-    """Each watched module's names (and the methods of the package's classes), described by :func:`_describe`."""
+    """Each watched module's names (and the methods of the package's classes), described by ``_describe``."""
     prints: dict[str, str] = {}
     for module_name, module in list(sys.modules.items()):
         if module is None or not _watched(module_name):
