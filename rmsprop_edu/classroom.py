@@ -253,6 +253,16 @@ def grade(exercise: str, fn: Callable[..., Any], seconds: float = CHECK_SECONDS)
 _asarray, _float64 = np.asarray, np.float64
 
 
+def _show(value: Any) -> str:
+    """A number or an array of numbers as plain Python lists (``[0.9, 1.2]``); anything else as its repr."""
+    if value is None or isinstance(value, str):
+        return repr(value)
+    try:
+        return repr(_asarray(value, dtype=_float64).tolist())
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def expect_close(what: str, yours: Any, expected: Any, hint: str, rtol: float = 1e-9) -> None:
     """Raise an AssertionError that shows both values and a hint unless ``yours`` is close to ``expected``.
 
@@ -274,7 +284,7 @@ def expect_close(what: str, yours: Any, expected: Any, hint: str, rtol: float = 
         pairs = zip(mine.ravel().tolist(), want.ravel().tolist(), strict=True) if mine.shape == want.shape else None
         same = pairs is not None and all(abs(a - b) <= 1e-12 + rtol * abs(b) for a, b in pairs)
     if not same:
-        raise AssertionError(f"{what}: yours {yours!r}, expected {expected!r}.\nHint: {hint}")
+        raise AssertionError(f"{what}: yours {_show(yours)}, expected {_show(expected)}.\nHint: {hint}")
 
 
 # ----------------------------------------------------------------------------- the tanh RNN exercise
