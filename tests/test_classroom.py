@@ -262,6 +262,25 @@ def test_importing_the_package_does_not_import_the_classroom():
 
 
 # ----------------------------------------------------------------------------- checks in a fresh process
+# a solution cell that changes the package in memory, with a wrong update rule (no square root); checked in the
+# notebook's own Python, these changes made every check pass and broke the measured-rate test
+TAMPERING = """
+import rmsprop_edu.exercises.checker as checker
+from rmsprop_edu import optim
+
+checker._matches = lambda *args, **kwargs: True
+checker.RTOL = 1.0
+np.allclose = lambda *args, **kwargs: True
+optim.RMSProp.update = lambda *args, **kwargs: None
+
+
+def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
+    square_avg = rho * square_avg + (1 - rho) * grad**2
+    theta = theta - lr * grad / (square_avg + eps)
+    return theta, square_avg
+"""
+
+
 def notebook_function(source, name, namespace=None):
     """Define ``name`` from ``source`` as a notebook cell would (IPython keeps cell sources in linecache)."""
     namespace = {"__name__": "__main__"} if namespace is None else namespace
@@ -275,35 +294,17 @@ def test_what_a_notebook_changes_in_memory_does_not_change_a_verdict(monkeypatch
 
     for target, name in ((checker, "_matches"), (checker, "RTOL"), (np, "allclose"), (optim.RMSProp, "update")):
         monkeypatch.setattr(target, name, getattr(target, name))  # restored after the test, whatever the cell does
-    notebook = seeded(
-        "ps1_rmsprop",
-        "rmsprop_step",
-        """
-import rmsprop_edu.exercises.checker as checker
-from rmsprop_edu import optim
-
-checker._matches = lambda *args, **kwargs: True
-checker.RTOL = 1.0
-np.allclose = lambda *args, **kwargs: True
-optim.RMSProp.update = lambda *args, **kwargs: None
-
-def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
-    square_avg = rho * square_avg + (1 - rho) * grad**2
-    return theta - lr * grad / np.sqrt(square_avg + eps), square_avg
-""",
-    )
+    notebook = seeded("ps1_rmsprop", "rmsprop_step", TAMPERING)
     message = failure_of(notebook, "test_rmsprop_step")
-    assert message.startswith(f"Mistake: eps_inside_sqrt\n[NOT YET] rmsprop: {CATALOGUE['rmsprop'][0].what}")
+    assert message.startswith(f"Mistake: sqrt_forgotten\n[NOT YET] rmsprop: {CATALOGUE['rmsprop'][1].what}")
     assert "this notebook changed numpy.allclose, rmsprop_edu.exercises.checker.RTOL, " in message
     assert "rmsprop_edu.exercises.checker._matches and 1 more in memory" in message  # RMSProp.update
     namespace = run_cells(notebook, stop_at="test_rmsprop_step")
     exec(cell(notebook, "effective_lr").source, namespace)
-    # the hand-worked hidden test compares in plain Python: the patched np.allclose does not pass it (eps = 0 there,
-    # so eps inside the root is right: a square_avg that is not the average would fail)
-    exec(cell(notebook, "test_rmsprop_by_hand").source, namespace)
-    shown = r"square_avg after one step: yours \[\[0\.0, 0\.0\], \[0\.0, 0\.0\]\], expected \[\[2\.0, 0\.5\]"
-    with pytest.raises(AssertionError, match=shown):
-        exec(cell(notebook, "test_rmsprop_by_hand").source, {**namespace, "rmsprop_step": lambda *a: (a[0], a[2])})
+    # the hand-worked hidden test compares in plain Python: the patched np.allclose does not pass it
+    # (theta = 1 - 0.1 * g / v by hand, with v = [[2, 0.5], [8, 0.125]])
+    with pytest.raises(AssertionError, match=r"theta after one step: yours \[\[0\.9, 1\.2\], \[0\.95, 0\.6\]\]"):
+        exec(cell(notebook, "test_rmsprop_by_hand").source, namespace)
     # the measured rate is a number written when the course was built, not RMSProp run in this (patched) memory
     for test in ("test_effective_lr", "test_effective_lr_measured"):
         exec(cell(notebook, test).source, namespace)

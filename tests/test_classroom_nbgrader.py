@@ -15,6 +15,7 @@ import time
 
 import nbformat
 import pytest
+from test_classroom import TAMPERING  # a notebook that changes the package in memory, with a wrong rule
 
 from rmsprop_edu import classroom
 from rmsprop_edu.exercises.mistakes import CATALOGUE
@@ -53,23 +54,6 @@ SUBMISSIONS["looper"] = (
     {"rmsprop_step": "def rmsprop_step(theta, grad, square_avg, lr, rho, eps):\n    while True:\n        pass"},
     [],
 )
-# a notebook that changes the package in memory, with a wrong update rule (no square root) written out; before
-# the checks ran in a fresh process these changes made every check pass and broke the measured-rate test
-TAMPERING = """
-import rmsprop_edu.exercises.checker as checker
-from rmsprop_edu import optim
-
-checker._matches = lambda *args, **kwargs: True
-checker.RTOL = 1.0
-np.allclose = lambda *args, **kwargs: True
-optim.RMSProp.update = lambda *args, **kwargs: None
-
-
-def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
-    square_avg = rho * square_avg + (1 - rho) * grad**2
-    theta = theta - lr * grad / (square_avg + eps)
-    return theta, square_avg
-"""
 # right numbers, but the function changes the package whenever it runs
 MEDDLING = """
 def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
