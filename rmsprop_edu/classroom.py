@@ -29,8 +29,11 @@ a notebook is built.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import inspect
 import io
+import re
 import signal
 import textwrap
 import threading
@@ -682,6 +685,30 @@ def _check_your_work(exercise: str, call: str) -> Cell:
     return Cell("code", "\n".join(lines))
 
 
+def _graded_step(exercise: str, points: int, reference: str, note: str = "") -> list[Cell]:
+    """The three cells of an update-rule exercise: the solution, a check-your-work cell, the autograded check.
+
+    The solution is ``exercises.solutions.<exercise>_step`` itself (its body between the solution markers; a
+    final ``return theta, ...`` of plain names stays visible), so the notebook and the package cannot drift.
+    """
+    name = f"{exercise}_step"
+    source = inspect.getsource(getattr(solutions, name))
+    lines = source.splitlines()
+    first_statement = ast.parse(source).body[0].body[1]  # type: ignore[attr-defined]  # after the docstring
+    body = lines[first_statement.lineno - 1 :]
+    given = [body.pop()] if re.fullmatch(r"\s*return \w+(, \w+)*", body[-1]) else []
+    source = "\n".join([lines[0], "    ### BEGIN SOLUTION", *body, "    ### END SOLUTION", *given])
+    comment = (
+        f"# Autograded ({points} points): 12 steps next to rmsprop_edu.optim.{reference} on a noisy quadratic{note}."
+    )
+    test = "\n".join([comment, "from rmsprop_edu.classroom import grade", "", f'grade("{exercise}", {name})'])
+    return [
+        Cell("solution", source, name),
+        _check_your_work(exercise, f'run_check("{exercise}", {name})'),
+        Cell("tests", test, f"test_{name}", points),
+    ]
+
+
 _SETUP = _code(
     """
     import numpy as np
@@ -743,28 +770,7 @@ def _ps1() -> list[Cell]:
             all NumPy arrays of the shape of `theta`. Return new arrays or update in place: both are fine.
             """
         ),
-        _solution(
-            "rmsprop_step",
-            """
-            def rmsprop_step(theta, grad, square_avg, lr, rho, eps):
-                ### BEGIN SOLUTION
-                square_avg = rho * square_avg + (1 - rho) * grad**2
-                theta = theta - lr * grad / (np.sqrt(square_avg) + eps)
-                ### END SOLUTION
-                return theta, square_avg
-            """,
-        ),
-        _check_your_work("rmsprop", 'run_check("rmsprop", rmsprop_step)'),
-        _tests(
-            "test_rmsprop_step",
-            4,
-            """
-            # Autograded (4 points): 12 steps next to rmsprop_edu.optim.RMSProp on a noisy quadratic.
-            from rmsprop_edu.classroom import grade
-
-            grade("rmsprop", rmsprop_step)
-            """,
-        ),
+        *_graded_step("rmsprop", 4, "RMSProp"),
         _tests(
             "test_rmsprop_by_hand",
             1,
@@ -875,28 +881,7 @@ def _ps2() -> list[Cell]:
         _md(
             "## 1. Adagrad's step (5 points)\n\n`adagrad_step(theta, grad, sum_sq, lr, eps)` returns `(theta, sum_sq)`."
         ),
-        _solution(
-            "adagrad_step",
-            """
-            def adagrad_step(theta, grad, sum_sq, lr, eps):
-                ### BEGIN SOLUTION
-                sum_sq = sum_sq + grad**2
-                theta = theta - lr * grad / (np.sqrt(sum_sq) + eps)
-                ### END SOLUTION
-                return theta, sum_sq
-            """,
-        ),
-        _check_your_work("adagrad", 'run_check("adagrad", adagrad_step)'),
-        _tests(
-            "test_adagrad_step",
-            4,
-            """
-            # Autograded (4 points): 12 steps next to rmsprop_edu.optim.Adagrad on a noisy quadratic.
-            from rmsprop_edu.classroom import grade
-
-            grade("adagrad", adagrad_step)
-            """,
-        ),
+        *_graded_step("adagrad", 4, "Adagrad"),
         _tests(
             "test_adagrad_first_step",
             1,
@@ -1004,31 +989,7 @@ def _ps3() -> list[Cell]:
         _md(
             "## 1. Adam (5 points)\n\n`adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps)` returns `(theta, m, v)`."
         ),
-        _solution(
-            "adam_step",
-            """
-            def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
-                ### BEGIN SOLUTION
-                m = beta1 * m + (1 - beta1) * grad
-                v = beta2 * v + (1 - beta2) * grad**2
-                m_hat = m / (1 - beta1**t)
-                v_hat = v / (1 - beta2**t)
-                theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-                ### END SOLUTION
-                return theta, m, v
-            """,
-        ),
-        _check_your_work("adam", 'run_check("adam", adam_step)'),
-        _tests(
-            "test_adam_step",
-            4,
-            """
-            # Autograded (4 points): 12 steps next to rmsprop_edu.optim.Adam on a noisy quadratic.
-            from rmsprop_edu.classroom import grade
-
-            grade("adam", adam_step)
-            """,
-        ),
+        *_graded_step("adam", 4, "Adam"),
         _tests(
             "test_adam_first_step",
             1,
@@ -1054,28 +1015,7 @@ def _ps3() -> list[Cell]:
             a mistake in Adam costs points only once).
             """
         ),
-        _solution(
-            "adamw_step",
-            """
-            def adamw_step(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
-                ### BEGIN SOLUTION
-                theta = theta * (1 - lr * weight_decay)
-                return adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps)
-                ### END SOLUTION
-            """,
-        ),
-        _check_your_work("adamw", 'run_check("adamw", adamw_step)'),
-        _tests(
-            "test_adamw_step",
-            3,
-            """
-            # Autograded (3 points): 12 steps next to rmsprop_edu.optim.AdamW on a noisy quadratic (with a correct
-            # adam_step in place of yours, if you call it).
-            from rmsprop_edu.classroom import grade
-
-            grade("adamw", adamw_step)
-            """,
-        ),
+        *_graded_step("adamw", 3, "AdamW", " (with a correct\n# adam_step in place of yours, if you call it)"),
         _tests(
             "test_adamw_zero_gradient",
             1,

@@ -43,6 +43,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 WATCHED = ("rmsprop_edu", "numpy", "numpy.linalg", "numpy.random")  # module names, and rmsprop_edu's submodules
 STARTUP_SECONDS = 30.0  # what a fresh Python may take to start on a loaded machine, on top of the check's time
 
@@ -193,8 +195,6 @@ def rebuild(program: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- what changed
 def _describe(value: Any, depth: int = 0) -> str | None:
     """A description of ``value`` that is equal in two processes when the value is the same; None to ignore it."""
-    import numpy as np
-
     if isinstance(value, types.ModuleType):
         return f"module {value.__name__}"
     if value is None or isinstance(value, bool | int | float | complex | str | bytes):
